@@ -1,0 +1,54 @@
+/**
+ * The one interface behind which every Node/Deno difference in host file
+ * access lives. The core receives a {@linkcode HostPlatform} and never touches
+ * `node:*` modules or the `Deno` global itself.
+ *
+ * @module
+ */
+
+/** What kind of object a path names. Symlinks are reported, never followed. */
+export type HostFileKind = "file" | "dir" | "symlink" | "other";
+
+/** Facts about one host path, as `lstat` reports them. */
+export interface HostFileInfo {
+  kind: HostFileKind;
+  size: number;
+  mtimeMs: number;
+}
+
+/** One entry of a host directory. */
+export interface HostDirEntry {
+  name: string;
+  kind: HostFileKind;
+}
+
+/** Host file-system operations the sandbox needs (plugin loading, mounts, caches). */
+export interface HostFileSystem {
+  readFile(path: string): Promise<Uint8Array>;
+  /** Writes atomically enough for caches: the whole file, created or replaced. */
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  readDir(path: string): Promise<HostDirEntry[]>;
+  /** Does not follow a final symlink. */
+  lstat(path: string): Promise<HostFileInfo>;
+  realPath(path: string): Promise<string>;
+  readLink(path: string): Promise<string>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
+}
+
+/** Everything runtime-specific the core needs, picked once at start-up. */
+export interface HostPlatform {
+  readonly name: "node" | "deno";
+  readonly fs: HostFileSystem;
+  /** The host's current directory (for resolving relative plugin paths). */
+  cwd(): string;
+}
+
+/** Thrown by adapters when a path does not exist, so callers need not know each runtime's error shape. */
+export class HostNotFoundError extends Error {
+  constructor(path: string, options?: ErrorOptions) {
+    super(`no such file or directory: ${path}`, options);
+    this.name = "HostNotFoundError";
+  }
+}
