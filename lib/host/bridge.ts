@@ -1,0 +1,217 @@
+/**
+ * The host function bridge: links a module's imports against registrars,
+ * wrapping every host function — in this one place — with the capability
+ * check, error containment and audit recording.
+ *
+ * Linking fails closed: an import no registrar provides is InvalidModule; an
+ * import whose capability the plugin was not granted is CapabilityDenied
+ * (listing every missing capability), unless the host asked for denied
+ * imports to be linked to stubs that refuse and audit each attempt.
+ *
+ * @module
+ */
+import { SandboxError } from "../errors.ts";
+import type { GuestMemory } from "../memory/guest_memory.ts";
+import { AbiCode } from "./abi_codes.ts";
+import type { CapabilitySet, CapabilityToken } from "./capabilities.ts";
+import { HostUnwind } from "./host_unwind.ts";
+import type { HostCallContext, HostFunction, HostFunctionRegistrar } from "./registrar.ts";
+import type { ResponseSlot } from "./response_slot.ts";
+
+/** What the bridge tells the audit log about each host call. */
+export interface HostCallRecord {
+  pluginId: string;
+  namespace: string;
+  function: string;
+  capability: string | undefined;
+  decision: "allow" | "deny";
+  durationNs: number;
+  bytesIn: number;
+  bytesOut: number;
+  result: number | bigint | undefined;
+}
+
+/** Receives one record per host call. Must be cheap: it runs on the hot path. */
+export interface HostCallRecorder {
+  record(event: HostCallRecord): void;
+}
+
+/**
+ * How a namespace answers when refused or when its implementation throws.
+ * The ABI namespaces use its error codes; WASI uses errnos.
+ */
+export interface ErrorConvention {
+  /** The result of a call refused for lack of capability. */
+  denied: number;
+  /** The result for an exception thrown by the implementation. */
+  fromError(err: unknown): number;
+}
+
+/** The ABI's convention: PERMISSION_DENIED, INVALID_ARGUMENT for bad guest input, else UNAVAILABLE. */
+export const abiErrorConvention: ErrorConvention = {
+  denied: AbiCode.PERMISSION_DENIED,
+  fromError: (err) =>
+    err instanceof SandboxError && err.code === "InvalidArgument" ? AbiCode.INVALID_ARGUMENT : AbiCode.UNAVAILABLE,
+};
+
+/** A registrar plus how its functions report errors. */
+export interface LinkableNamespace {
+  registrar: HostFunctionRegistrar;
+  errors: ErrorConvention;
+}
+
+/** Everything the bridge needs to link one plugin. */
+export interface LinkOptions {
+  pluginId: string;
+  memory: GuestMemory;
+  capabilities: CapabilitySet;
+  namespaces: readonly LinkableNamespace[];
+  slot: ResponseSlot;
+  recorder: HostCallRecorder | undefined;
+  /** Link refused imports to stubs that return PERMISSION_DENIED (or NOTCAPABLE) instead of failing the load. */
+  linkDeniedAsStubs: boolean;
+}
+
+type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
+
+/** Builds the import object for `imports` (the module's function imports). */
+export function linkHostFunctions(
+  imports: readonly WebAssembly.ModuleImportDescriptor[],
+  options: LinkOptions,
+): ImportObject {
+  const byNamespace = new Map<string, LinkableNamespace>();
+  for (const ns of options.namespaces) byNamespace.set(ns.registrar.namespace, ns);
+
+  const result: ImportObject = {};
+  const missing = new Set<string>();
+  const unknown: string[] = [];
+  for (const imp of imports) {
+    if (imp.kind !== "function") continue;
+    const ns = byNamespace.get(imp.module);
+    const fn = ns && Object.hasOwn(ns.registrar.functions, imp.name) ? ns.registrar.functions[imp.name] : undefined;
+    if (!ns || !fn) {
+      unknown.push(`${imp.module}.${imp.name}`);
+      continue;
+    }
+    const capability = fn.capability;
+    const refused = capability !== undefined && !options.capabilities.granted(capability);
+    if (refused && !options.linkDeniedAsStubs) {
+      missing.add(capability);
+      continue;
+    }
+    result[imp.module] ??= {};
+    result[imp.module][imp.name] = wrapHostFunction(imp.module, imp.name, fn, ns.errors, options);
+  }
+  if (unknown.length > 0) {
+    throw new SandboxError(
+      "InvalidModule",
+      `plugin "${options.pluginId}" imports ${unknown.join(", ")}, which no host namespace provides`,
+      { pluginId: options.pluginId },
+    );
+  }
+  if (missing.size > 0) {
+    throw new SandboxError(
+      "CapabilityDenied",
+      `plugin "${options.pluginId}" needs capabilities it was not granted: ${[...missing].sort().join(", ")}`,
+      { pluginId: options.pluginId },
+    );
+  }
+  return result;
+}
+
+/** A context object reused by every call of one plugin; nested calls save and restore its counters. */
+class CallContext implements HostCallContext {
+  readonly pluginId: string;
+  readonly memory: GuestMemory;
+  readonly #slot: ResponseSlot;
+  token: CapabilityToken | undefined = undefined;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(pluginId: string, memory: GuestMemory, slot: ResponseSlot) {
+    this.pluginId = pluginId;
+    this.memory = memory;
+    this.#slot = slot;
+  }
+
+  respond(data: Uint8Array, outPtr: number, outCap: number): bigint {
+    const size = this.#slot.deliver(this.memory, data, outPtr, outCap);
+    if (data.byteLength <= outCap >>> 0) this.bytesOut += data.byteLength;
+    return size;
+  }
+}
+
+const contexts = new WeakMap<LinkOptions, CallContext>();
+
+function contextFor(options: LinkOptions): CallContext {
+  let ctx = contexts.get(options);
+  if (!ctx) {
+    ctx = new CallContext(options.pluginId, options.memory, options.slot);
+    contexts.set(options, ctx);
+  }
+  return ctx;
+}
+
+function wrapHostFunction(
+  namespace: string,
+  name: string,
+  fn: HostFunction,
+  errors: ErrorConvention,
+  options: LinkOptions,
+): (...args: never[]) => unknown {
+  const { capabilities, recorder, pluginId } = options;
+  const ctx = contextFor(options);
+  const capability = fn.capability;
+  const resultType = fn.results[0];
+  const asResult = resultType === "i64"
+    ? (code: number) => BigInt(code)
+    : resultType === undefined
+    ? () => undefined
+    : (code: number) => code;
+  const deniedResult = asResult(errors.denied);
+  const impl = fn.call as (ctx: HostCallContext, ...args: unknown[]) => number | bigint | void;
+
+  const record = (decision: "allow" | "deny", started: number, result: unknown) =>
+    recorder!.record({
+      pluginId,
+      namespace,
+      function: name,
+      capability,
+      decision,
+      durationNs: Math.round((performance.now() - started) * 1e6),
+      bytesIn: ctx.bytesIn,
+      bytesOut: ctx.bytesOut,
+      result: result as number | bigint | undefined,
+    });
+
+  return (...args: unknown[]) => {
+    const token = capability === undefined ? undefined : capabilities.find(capability);
+    const started = recorder ? performance.now() : 0;
+    const outerToken = ctx.token, outerIn = ctx.bytesIn, outerOut = ctx.bytesOut;
+    ctx.token = token;
+    ctx.bytesIn = 0;
+    ctx.bytesOut = 0;
+    try {
+      if (capability !== undefined && token === undefined) {
+        if (recorder) record("deny", started, deniedResult);
+        return deniedResult;
+      }
+      let result: number | bigint | void;
+      try {
+        result = impl(ctx, ...args);
+      } catch (err) {
+        if (err instanceof HostUnwind) {
+          if (recorder) record("allow", started, undefined);
+          throw err;
+        }
+        result = asResult(errors.fromError(err));
+      }
+      if (recorder) record("allow", started, result);
+      return result;
+    } finally {
+      ctx.token = outerToken;
+      ctx.bytesIn = outerIn;
+      ctx.bytesOut = outerOut;
+    }
+  };
+}

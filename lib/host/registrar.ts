@@ -1,0 +1,70 @@
+/**
+ * Host function registrars: how a host namespace is declared. A registrar
+ * names one import namespace and, for each function, its wasm signature, the
+ * capability it needs and its implementation. The bridge (bridge.ts) wraps
+ * every function with the capability check and audit recording, so bodies
+ * contain only their own logic.
+ *
+ * @example
+ * ```ts
+ * const clock = defineRegistrar("my_clock", {
+ *   now_ms: { params: [], results: ["i64"], capability: "my_clock:read", call: () => BigInt(Date.now()) },
+ * });
+ * await runtime.loadPlugin("p", bytes, { registrars: [clock], capabilities: [grant("my_clock:read")] });
+ * ```
+ *
+ * @module
+ */
+import type { GuestMemory } from "../memory/guest_memory.ts";
+import type { CapabilityToken } from "./capabilities.ts";
+
+/** A WebAssembly number type. Only these cross the boundary. */
+export type WasmValueType = "i32" | "i64" | "f32" | "f64";
+
+/** What a host function receives besides its wasm arguments. */
+export interface HostCallContext {
+  /** The calling plugin. */
+  readonly pluginId: string;
+  /** Bounds-checked access to the caller's memory (re-derived after every grow). */
+  readonly memory: GuestMemory;
+  /** The token that let this call through (its `scope` narrows what is allowed); undefined for capability-free functions. */
+  readonly token: CapabilityToken | undefined;
+  /** Bytes read from the guest during this call (for the audit record); add to it when reading. */
+  bytesIn: number;
+  /** Bytes written to the guest during this call (for the audit record). */
+  bytesOut: number;
+  /**
+   * Delivers output by the ABI's protocol: writes `data` at `outPtr` when it
+   * fits in `outCap`, else parks it in the response slot. Returns the size.
+   */
+  respond(data: Uint8Array, outPtr: number, outCap: number): bigint;
+}
+
+/** One host function. */
+export interface HostFunction {
+  readonly params: readonly WasmValueType[];
+  /** Zero or one result. */
+  readonly results: readonly WasmValueType[];
+  /** The capability a plugin must hold; omit for functions any plugin may call. */
+  readonly capability?: string;
+  /**
+   * The implementation. Throw a SandboxError with code InvalidArgument for bad
+   * guest input (the bridge returns INVALID_ARGUMENT); any other throw becomes
+   * UNAVAILABLE. Never reached without the capability.
+   */
+  call(ctx: HostCallContext, ...args: never[]): number | bigint | void;
+}
+
+/** A host namespace: the unit that plugins link against. */
+export interface HostFunctionRegistrar {
+  readonly namespace: string;
+  readonly functions: Readonly<Record<string, HostFunction>>;
+}
+
+/** Declares a registrar (a typed identity function that freezes its input). */
+export function defineRegistrar(
+  namespace: string,
+  functions: Record<string, HostFunction>,
+): HostFunctionRegistrar {
+  return Object.freeze({ namespace, functions: Object.freeze({ ...functions }) });
+}

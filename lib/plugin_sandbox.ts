@@ -1,0 +1,320 @@
+/**
+ * An isolated sandbox for one plugin: its own instance, linear memory and
+ * tables, its state machine, response slot and statistics.
+ *
+ * @module
+ */
+import { SandboxError } from "./errors.ts";
+import { abiErrorConvention, linkHostFunctions } from "./host/bridge.ts";
+import type { HostCallRecord, HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
+import type { CapabilitySet } from "./host/capabilities.ts";
+import { ResponseSlot } from "./host/response_slot.ts";
+import { sandboxNamespace } from "./host/sandbox_namespace.ts";
+import { readAssemblyScriptString } from "./memory/assemblyscript_strings.ts";
+import { GuestMemory } from "./memory/guest_memory.ts";
+import type { PluginInfo, SandboxStats } from "./plugin_types.ts";
+import { SandboxState, SandboxStateMachine } from "./sandbox_state.ts";
+import { mapGuestError, TrapReason } from "./trap_mapping.ts";
+import { lowerArguments } from "./values.ts";
+import type { SandboxValue } from "./values.ts";
+
+/** A compiled, checked module ready to instantiate (shared by every sandbox of the same plugin bytes). */
+export interface PreparedModule {
+  module: WebAssembly.Module;
+  hash: string;
+  imports: WebAssembly.ModuleImportDescriptor[];
+  exports: WebAssembly.ModuleExportDescriptor[];
+  /** Memories the module imports, to be created by the host with the limit applied. */
+  importedMemories: Array<{ module: string; name: string; initial: number; maximum: number; shared: boolean }>;
+  metered: boolean;
+}
+
+/** Per-instance pieces supplied by the runtime: host namespaces and the WASI session. */
+export interface InstanceEnvironment {
+  /** Namespaces beyond the always-linked `sandbox` one, with their error conventions. */
+  namespaces: LinkableNamespace[];
+  /** Extra non-function imports (memories, etc.) keyed by namespace and name. */
+  extraImports?: Record<string, Record<string, WebAssembly.ExportValue>>;
+  /** Called once the instance exists (WASI binds its memory here). */
+  onInstance?(instance: WebAssembly.Instance, memory: GuestMemory): void;
+}
+
+/** What the runtime hands a new sandbox. */
+export interface SandboxInit {
+  id: string;
+  origin: string;
+  prepared: PreparedModule;
+  capabilities: CapabilitySet;
+  linkDeniedAsStubs: boolean;
+  recorder: HostCallRecorder | undefined;
+  /** Builds a fresh environment for each instance (at load and at every reset). */
+  environment(memory: GuestMemory, slot: ResponseSlot): InstanceEnvironment;
+  /** Runs a WASI command's `_start`; supplied when the module imports WASI. */
+  runCommand?(instance: WebAssembly.Instance): RunResult;
+  /** Told about every call, trap and host call, for runtime-wide statistics. */
+  onEvent?(event: "call" | "trap" | "hostCall"): void;
+}
+
+/** The outcome of running a WASI command. */
+export interface RunResult {
+  exitCode: number;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/** Bounds-checked helpers over the plugin's memory, for the host. */
+export interface PluginMemory {
+  readonly byteLength: number;
+  read(ptr: number, len: number): Uint8Array;
+  write(ptr: number, data: Uint8Array): void;
+  readUtf8(ptr: number, len: number): string;
+  writeUtf8(ptr: number, text: string): number;
+  /** Reads an AssemblyScript `String` object (the @assemblyscript/loader layout). */
+  readAssemblyScriptString(ptr: number): string;
+}
+
+type GuestFunction = (...args: unknown[]) => unknown;
+
+/** An isolated sandbox for a single plugin. Obtain one from `WasmSandboxRuntime.loadPlugin`. */
+export class PluginSandbox {
+  readonly id: string;
+  readonly #init: SandboxInit;
+  readonly #machine: SandboxStateMachine;
+  readonly #slot = new ResponseSlot();
+  readonly #guestMemory: GuestMemory;
+  readonly #loadedAt = new Date();
+  #instance!: WebAssembly.Instance;
+  #memoryObject: WebAssembly.Memory | undefined;
+  #counters = { calls: 0, traps: 0, hostCalls: 0, deniedHostCalls: 0, callTimeMs: 0, memoryPeakBytes: 0, resets: 0 };
+
+  /** @internal Created by the runtime. */
+  constructor(init: SandboxInit) {
+    this.id = init.id;
+    this.#init = init;
+    this.#machine = new SandboxStateMachine(init.id);
+    this.#guestMemory = new GuestMemory(() => this.#memoryObject);
+    this.#instantiate();
+  }
+
+  /** The current state. */
+  get state(): SandboxState {
+    return this.#machine.current;
+  }
+
+  /** Bounds-checked access to the plugin's memory. */
+  get memory(): PluginMemory {
+    const memory = this.#guestMemory;
+    return {
+      get byteLength() {
+        return memory.byteLength;
+      },
+      read: (ptr, len) => memory.read(ptr, len),
+      write: (ptr, data) => memory.write(ptr, data),
+      readUtf8: (ptr, len) => memory.readUtf8(ptr, len),
+      writeUtf8: (ptr, text) => memory.writeUtf8(ptr, text),
+      readAssemblyScriptString: (ptr) => readAssemblyScriptString(memory, ptr),
+    };
+  }
+
+  /** Calls an export synchronously, in this thread. */
+  callSync(exportName: string, ...args: SandboxValue[]): unknown {
+    this.#machine.assertReady(`call "${exportName}" on`);
+    const fn = this.#exportedFunction(exportName);
+    return this.#guarded(() => {
+      const lowered = lowerArguments(args, this.#instance.exports, this.#guestMemory);
+      try {
+        if (lowered.values.length !== fn.length) {
+          throw new SandboxError(
+            "InvalidArgument",
+            `export "${exportName}" takes ${fn.length} wasm parameters but ${lowered.values.length} were given ` +
+              "(strings and bytes count as two: pointer and length)",
+            { pluginId: this.id },
+          );
+        }
+        return fn(...lowered.values);
+      } finally {
+        lowered.release();
+      }
+    });
+  }
+
+  /** Calls an export. Works in every isolation mode. */
+  call(exportName: string, ...args: SandboxValue[]): Promise<unknown> {
+    try {
+      return Promise.resolve(this.callSync(exportName, ...args));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Runs a WASI command (`_start`) to its end. The sandbox is Terminated afterwards; `reset()` to run again. */
+  run(): Promise<RunResult> {
+    try {
+      this.#machine.assertReady("run");
+      const runCommand = this.#init.runCommand;
+      if (!this.#init.prepared.exports.some((e) => e.name === "_start" && e.kind === "function") || !runCommand) {
+        throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a WASI command (it has no _start export and WASI imports)`, { pluginId: this.id });
+      }
+      const result = this.#guarded(() => runCommand(this.#instance));
+      this.#machine.moveTo(SandboxState.Terminated);
+      return Promise.resolve(result);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** A fresh instance from the cached module: memory, tables and globals start over. */
+  reset(): void {
+    if (this.#machine.current === SandboxState.Running) this.#machine.assertReady("reset");
+    this.#instantiate();
+    this.#machine.moveTo(SandboxState.Ready);
+    this.#counters.resets++;
+  }
+
+  /** Marks the sandbox Terminated (used by the runtime on unload). */
+  terminate(): void {
+    if (this.#machine.current !== SandboxState.Terminated) this.#machine.moveTo(SandboxState.Terminated);
+  }
+
+  info(): PluginInfo {
+    const prepared = this.#init.prepared;
+    return {
+      id: this.id,
+      hash: prepared.hash,
+      origin: this.#init.origin,
+      state: this.state,
+      exports: prepared.exports.filter((e) => e.kind === "function").map((e) => e.name),
+      imports: prepared.imports.map((i) => `${i.module}.${i.name}`),
+      capabilities: this.#init.capabilities.names(),
+      isCommand: prepared.exports.some((e) => e.name === "_start" && e.kind === "function"),
+      metered: prepared.metered,
+      loadedAt: this.#loadedAt,
+    };
+  }
+
+  stats(): SandboxStats {
+    const memoryBytes = this.#guestMemory.byteLength;
+    return {
+      state: this.state,
+      ...this.#counters,
+      memoryBytes,
+      memoryPeakBytes: Math.max(this.#counters.memoryPeakBytes, memoryBytes),
+      fuelConsumed: 0n,
+      fuelRemaining: undefined,
+    };
+  }
+
+  #exportedFunction(name: string): GuestFunction {
+    const value = Object.hasOwn(this.#instance.exports, name) ? this.#instance.exports[name] : undefined;
+    if (typeof value !== "function") {
+      const available = this.info().exports.join(", ") || "none";
+      throw new SandboxError("NotFound", `plugin "${this.id}" has no exported function "${name}" (exports: ${available})`, { pluginId: this.id });
+    }
+    return value as GuestFunction;
+  }
+
+  /** Runs guest code in the Running state, mapping failures and keeping statistics. */
+  #guarded<T>(body: () => T): T {
+    this.#machine.moveTo(SandboxState.Running);
+    this.#counters.calls++;
+    this.#init.onEvent?.("call");
+    const started = performance.now();
+    try {
+      const result = body();
+      this.#machine.moveTo(SandboxState.Ready);
+      return result;
+    } catch (err) {
+      const mapped = mapGuestError(err, this.id, this.#trapReason());
+      // Argument errors found before the guest ran leave it consistent.
+      const guestRan = !(err instanceof SandboxError) || err.code !== "InvalidArgument";
+      this.#machine.moveTo(guestRan ? SandboxState.Trapped : SandboxState.Ready);
+      if (guestRan) {
+        this.#counters.traps++;
+        this.#init.onEvent?.("trap");
+      }
+      throw mapped;
+    } finally {
+      this.#counters.callTimeMs += performance.now() - started;
+      this.#counters.memoryPeakBytes = Math.max(this.#counters.memoryPeakBytes, this.#guestMemory.byteLength);
+    }
+  }
+
+  #trapReason(): number {
+    return TrapReason.None;
+  }
+
+  #instantiate(): void {
+    const { prepared, capabilities, linkDeniedAsStubs } = this.#init;
+    this.#slot.clear();
+    const memories: Record<string, Record<string, WebAssembly.ExportValue>> = {};
+    let importedMemory: WebAssembly.Memory | undefined;
+    for (const m of prepared.importedMemories) {
+      const memory = createMemory(m, this.id);
+      (memories[m.module] ??= {})[m.name] = memory;
+      importedMemory ??= memory;
+    }
+    const environment = this.#init.environment(this.#guestMemory, this.#slot);
+    const recorder = this.#countingRecorder();
+    const functions = linkHostFunctions(prepared.imports, {
+      pluginId: this.id,
+      memory: this.#guestMemory,
+      capabilities,
+      namespaces: [{ registrar: sandboxNamespace(this.#slot), errors: abiErrorConvention }, ...environment.namespaces],
+      slot: this.#slot,
+      recorder,
+      linkDeniedAsStubs,
+    });
+    const imports: WebAssembly.Imports = { ...functions };
+    for (const source of [memories, environment.extraImports ?? {}]) {
+      for (const [ns, values] of Object.entries(source)) imports[ns] = { ...imports[ns], ...values };
+    }
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(prepared.module, imports);
+    } catch (err) {
+      throw instantiationError(err, this.id);
+    }
+    this.#instance = instance;
+    this.#memoryObject = importedMemory ?? firstExportedMemory(instance);
+    environment.onInstance?.(instance, this.#guestMemory);
+  }
+
+  #countingRecorder(): HostCallRecorder {
+    const counters = this.#counters;
+    const inner = this.#init.recorder;
+    const onEvent = this.#init.onEvent;
+    return {
+      record(event: HostCallRecord) {
+        counters.hostCalls++;
+        if (event.decision === "deny") counters.deniedHostCalls++;
+        onEvent?.("hostCall");
+        inner?.record(event);
+      },
+    };
+  }
+}
+
+function createMemory(
+  spec: { module: string; name: string; initial: number; maximum: number; shared: boolean },
+  pluginId: string,
+): WebAssembly.Memory {
+  try {
+    return new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum, shared: spec.shared });
+  } catch (err) {
+    throw new SandboxError("MemoryLimit", `cannot create memory ${spec.module}.${spec.name} of ${spec.initial} pages: ${(err as Error).message}`, { pluginId, cause: err });
+  }
+}
+
+function firstExportedMemory(instance: WebAssembly.Instance): WebAssembly.Memory | undefined {
+  const named = instance.exports.memory;
+  if (named instanceof WebAssembly.Memory) return named;
+  return Object.values(instance.exports).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
+}
+
+function instantiationError(err: unknown, pluginId: string): SandboxError {
+  if (err instanceof SandboxError) return err;
+  if (err instanceof WebAssembly.LinkError) {
+    return new SandboxError("InvalidModule", `plugin "${pluginId}" cannot be linked: ${err.message}`, { pluginId, cause: err });
+  }
+  return mapGuestError(err, pluginId, TrapReason.None);
+}

@@ -1,0 +1,195 @@
+/**
+ * The sandbox runtime manager: loads, tracks and unloads plugins, shares
+ * compiled modules between them, and keeps runtime-wide statistics.
+ *
+ * @module
+ */
+import { defaultSandboxConfig } from "./config.ts";
+import type { SandboxConfig } from "./config.ts";
+import { SandboxError } from "./errors.ts";
+import { abiErrorConvention } from "./host/bridge.ts";
+import type { HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
+import { assemblyScriptEnv } from "./host/assemblyscript_env.ts";
+import { CapabilitySet } from "./host/capabilities.ts";
+import type { CapabilityToken } from "./host/capabilities.ts";
+import type { HostFunctionRegistrar } from "./host/registrar.ts";
+import { ModuleCache } from "./module_cache.ts";
+import { loadSource } from "./module_source.ts";
+import type { PluginSource } from "./module_source.ts";
+import { PluginSandbox } from "./plugin_sandbox.ts";
+import type { InstanceEnvironment, PreparedModule } from "./plugin_sandbox.ts";
+import type { PluginInfo, SandboxRuntimeStats } from "./plugin_types.ts";
+import { describeCompiled, prepareModule, prepareOptionsKey } from "./prepare_module.ts";
+import type { PrepareOptions } from "./prepare_module.ts";
+import { sha256Hex } from "./sha256.ts";
+
+/** Options for one plugin. Limits left out come from the runtime's {@linkcode SandboxConfig}. */
+export interface PluginOptions extends Partial<SandboxConfig> {
+  /** Capability tokens from `grant()`. Nothing is reachable without one. */
+  capabilities?: CapabilityToken[];
+  /** Extra host namespaces, linked next to the built-in ones. */
+  registrars?: HostFunctionRegistrar[];
+  /** Link imports the plugin holds no capability for to refusing stubs instead of failing the load. */
+  linkDeniedAsStubs?: boolean;
+  /** Receives one record per host call. */
+  recorder?: HostCallRecorder;
+  /** Where AssemblyScript `trace` output goes (default: dropped). */
+  onTrace?: (message: string) => void;
+}
+
+/**
+ * The WASM sandbox runtime manager.
+ *
+ * @example
+ * ```ts
+ * const runtime = new WasmSandboxRuntime({ maxMemoryPages: 64 });
+ * const plugin = await runtime.loadPlugin("adder", wasmBytes);
+ * console.log(await plugin.call("add", 2, 3));
+ * runtime.unloadPlugin("adder");
+ * ```
+ */
+export class WasmSandboxRuntime {
+  /** The effective configuration (defaults merged with what was passed). */
+  readonly config: Readonly<SandboxConfig>;
+  readonly #plugins = new Map<string, PluginSandbox>();
+  readonly #loading = new Set<string>();
+  readonly #cache = new ModuleCache<PreparedModule>();
+  #counters = { pluginsLoaded: 0, pluginsUnloaded: 0, calls: 0, traps: 0, hostCalls: 0 };
+
+  constructor(config: Partial<SandboxConfig> = {}) {
+    this.config = Object.freeze({ ...defaultSandboxConfig(), ...configOverrides(config) });
+  }
+
+  /** Loads, checks, compiles (once per distinct bytes and options) and instantiates a plugin. */
+  async loadPlugin(id: string, source: PluginSource, options: PluginOptions = {}): Promise<PluginSandbox> {
+    if (typeof id !== "string" || id.length === 0 || id.length > 256) {
+      throw new SandboxError("InvalidArgument", "a plugin id must be a non-empty string of at most 256 characters");
+    }
+    if (this.#plugins.has(id) || this.#loading.has(id)) {
+      throw new SandboxError("InvalidState", `a plugin with id "${id}" is already loaded; unload it first`, { pluginId: id });
+    }
+    this.#loading.add(id);
+    try {
+      const settings: SandboxConfig = { ...this.config, ...configOverrides(options) };
+      checkRegistrars(options.registrars ?? []);
+      const capabilities = new CapabilitySet(options.capabilities ?? []);
+      const loaded = await loadSource(source, settings.maxModuleBytes);
+      const prepared = loaded.kind === "module"
+        ? this.#acceptPrecompiled(loaded.module, settings)
+        : await this.#prepare(loaded.bytes, settings);
+      const sandbox = new PluginSandbox({
+        id,
+        origin: loaded.origin,
+        prepared,
+        capabilities,
+        linkDeniedAsStubs: options.linkDeniedAsStubs ?? false,
+        recorder: options.recorder,
+        environment: () => this.#environment(options, settings),
+        onEvent: (event) => {
+          if (event === "call") this.#counters.calls++;
+          else if (event === "trap") this.#counters.traps++;
+          else this.#counters.hostCalls++;
+        },
+      });
+      this.#plugins.set(id, sandbox);
+      this.#counters.pluginsLoaded++;
+      return sandbox;
+    } catch (err) {
+      if (err instanceof SandboxError) throw err;
+      throw new SandboxError("InvalidModule", `cannot load plugin "${id}": ${(err as Error)?.message ?? err}`, { pluginId: id, cause: err });
+    } finally {
+      this.#loading.delete(id);
+    }
+  }
+
+  /** The loaded plugin with this id, if any. */
+  getPlugin(id: string): PluginSandbox | undefined {
+    return this.#plugins.get(id);
+  }
+
+  /** Unloads a plugin; it becomes Terminated. Returns false when no such plugin was loaded. */
+  unloadPlugin(id: string): boolean {
+    const sandbox = this.#plugins.get(id);
+    if (!sandbox) return false;
+    sandbox.terminate();
+    this.#plugins.delete(id);
+    this.#counters.pluginsUnloaded++;
+    return true;
+  }
+
+  /** Information on every loaded plugin. */
+  listPlugins(): PluginInfo[] {
+    return [...this.#plugins.values()].map((p) => p.info());
+  }
+
+  stats(): SandboxRuntimeStats {
+    const cache = this.#cache.stats();
+    return {
+      plugins: this.#plugins.size,
+      ...this.#counters,
+      modulesCompiled: cache.misses,
+      moduleCacheHits: cache.hits,
+    };
+  }
+
+  async #prepare(bytes: Uint8Array, settings: SandboxConfig): Promise<PreparedModule> {
+    const options: PrepareOptions = {
+      maxMemoryPages: settings.maxMemoryPages,
+      maxTableElements: settings.maxTableElements,
+      maxStackDepth: settings.maxStackDepth,
+      metered: settings.fuel !== undefined,
+      allowSharedMemory: settings.allowSharedMemory,
+    };
+    const hash = await sha256Hex(bytes);
+    const key = `${hash}:${prepareOptionsKey(options)}`;
+    return await this.#cache.get(key, () => prepareModule(bytes, hash, options));
+  }
+
+  #acceptPrecompiled(module: WebAssembly.Module, settings: SandboxConfig): PreparedModule {
+    if (!settings.allowPrecompiledModules) {
+      throw new SandboxError(
+        "InvalidArgument",
+        "a precompiled WebAssembly.Module cannot be inspected or rewritten, so its memory, stack and fuel limits " +
+          "cannot be enforced; pass the module's bytes instead, or set allowPrecompiledModules: true",
+      );
+    }
+    return describeCompiled(module, "", false);
+  }
+
+  #environment(options: PluginOptions, settings: SandboxConfig): InstanceEnvironment {
+    const namespaces: LinkableNamespace[] = [
+      {
+        registrar: assemblyScriptEnv({
+          trace: options.onTrace ?? (() => {}),
+          seed: settings.deterministic ? () => 0x5eed : () => Date.now(),
+        }),
+        errors: abiErrorConvention,
+      },
+    ];
+    for (const registrar of options.registrars ?? []) namespaces.push({ registrar, errors: abiErrorConvention });
+    return { namespaces };
+  }
+}
+
+const CONFIG_KEYS = Object.keys(defaultSandboxConfig()) as Array<keyof SandboxConfig>;
+
+/** The configuration fields set in `value` (undefined ones do not override defaults). */
+function configOverrides(value: Partial<SandboxConfig>): Partial<SandboxConfig> {
+  const picked: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) if (value[key] !== undefined) picked[key] = value[key];
+  return picked as Partial<SandboxConfig>;
+}
+
+/** Namespaces the runtime links itself; a registrar may not replace them. */
+const RESERVED_NAMESPACES = new Set(["sandbox", "env", "wasi_snapshot_preview1", "wasi_unstable", "soch", "platform_sandbox"]);
+
+function checkRegistrars(registrars: readonly HostFunctionRegistrar[]): void {
+  const seen = new Set<string>();
+  for (const registrar of registrars) {
+    const ns = registrar?.namespace;
+    if (typeof ns !== "string" || ns.length === 0 || RESERVED_NAMESPACES.has(ns) || seen.has(ns)) {
+      throw new SandboxError("InvalidArgument", `registrar namespace "${String(ns)}" is empty, reserved or given twice`);
+    }
+    seen.add(ns);
+  }
+}

@@ -1,0 +1,71 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { SandboxError, WasmSandboxRuntime } from "../../mod.ts";
+import { wat } from "../_helpers/wat.ts";
+
+const test = suite("bad modules");
+
+async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    assert.instance(e, SandboxError);
+    return (e as SandboxError).code;
+  }
+  return "no error";
+}
+
+const GOOD = `(module (func (export "one") (result i32) (i32.const 1)))`;
+
+test("random bytes are InvalidModule and the runtime keeps serving", async () => {
+  const runtime = new WasmSandboxRuntime();
+  let seed = 12345;
+  for (let i = 0; i < 20; i++) {
+    const bytes = new Uint8Array(64).map(() => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+    assert.is(await code(runtime.loadPlugin(`r${i}`, bytes)), "InvalidModule");
+  }
+  const ok = await runtime.loadPlugin("ok", await wat(GOOD));
+  assert.is(await ok.call("one"), 1);
+});
+
+test("a truncated module is InvalidModule", async () => {
+  const bytes = await wat(GOOD);
+  for (let cut = 1; cut < bytes.length; cut += 3) {
+    assert.is(await code(new WasmSandboxRuntime().loadPlugin("t", bytes.slice(0, cut))), "InvalidModule");
+  }
+});
+
+test("unknown imports are InvalidModule, naming them", async () => {
+  const bytes = await wat(`(module (import "env" "launch_missiles" (func)) (import "mystery" "x" (func)))`);
+  try {
+    await new WasmSandboxRuntime().loadPlugin("u", bytes);
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as SandboxError).code, "InvalidModule");
+    assert.match((e as SandboxError).message, /env\.launch_missiles, mystery\.x/);
+  }
+});
+
+test("a module over maxModuleBytes is refused before compiling", async () => {
+  const bytes = await wat(GOOD);
+  assert.is(await code(new WasmSandboxRuntime({ maxModuleBytes: bytes.length - 1 }).loadPlugin("big", bytes)), "InvalidModule");
+});
+
+test("an empty or non-string plugin id is refused", async () => {
+  const bytes = await wat(GOOD);
+  assert.is(await code(new WasmSandboxRuntime().loadPlugin("", bytes)), "InvalidArgument");
+});
+
+test("passing a string to a plugin without an allocator is a clear InvalidArgument", async () => {
+  const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(`(module (memory (export "memory") 1)
+    (func (export "f") (param i32 i32) (result i32) (local.get 1)))`));
+  try {
+    await plugin.call("f", "hello");
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as SandboxError).code, "InvalidArgument");
+    assert.match((e as SandboxError).message, /allocator/);
+  }
+});
+
+test.run();
