@@ -93,10 +93,10 @@ export function linkHostFunctions(
       unknown.push(`${imp.module}.${imp.name}`);
       continue;
     }
-    const capability = fn.capability;
-    const refused = capability !== undefined && !options.capabilities.granted(capability);
+    const required = fn.linkCapabilities ?? (fn.capability === undefined ? [] : [fn.capability]);
+    const refused = required.length > 0 && !required.some((c) => options.capabilities.granted(c));
     if (refused && !options.linkDeniedAsStubs) {
-      missing.add(capability);
+      missing.add(required.join(" or "));
       continue;
     }
     result[imp.module] ??= {};
@@ -170,13 +170,14 @@ function wrapHostFunction(
     : (code: number) => code;
   const deniedResult = asResult(errors.denied);
   const impl = fn.call as (ctx: HostCallContext, ...args: unknown[]) => number | bigint | void;
+  const select = fn.selectCapability as ((...args: unknown[]) => string | undefined) | undefined;
 
-  const record = (decision: "allow" | "deny", started: number, result: unknown) =>
+  const record = (decision: "allow" | "deny", started: number, result: unknown, needed: string | undefined) =>
     recorder!.record({
       pluginId,
       namespace,
       function: name,
-      capability,
+      capability: needed,
       decision,
       durationNs: Math.round((performance.now() - started) * 1e6),
       bytesIn: ctx.bytesIn,
@@ -185,15 +186,16 @@ function wrapHostFunction(
     });
 
   return (...args: unknown[]) => {
-    const token = capability === undefined ? undefined : capabilities.find(capability);
+    const needed = select ? select(...args) : capability;
+    const token = needed === undefined ? undefined : capabilities.find(needed);
     const started = recorder ? performance.now() : 0;
     const outerToken = ctx.token, outerIn = ctx.bytesIn, outerOut = ctx.bytesOut;
     ctx.token = token;
     ctx.bytesIn = 0;
     ctx.bytesOut = 0;
     try {
-      if (capability !== undefined && token === undefined) {
-        if (recorder) record("deny", started, deniedResult);
+      if (needed !== undefined && token === undefined) {
+        if (recorder) record("deny", started, deniedResult, needed);
         return deniedResult;
       }
       let result: number | bigint | void;
@@ -201,12 +203,12 @@ function wrapHostFunction(
         result = impl(ctx, ...args);
       } catch (err) {
         if (err instanceof HostUnwind) {
-          if (recorder) record("allow", started, undefined);
+          if (recorder) record("allow", started, undefined, needed);
           throw err;
         }
         result = asResult(errors.fromError(err));
       }
-      if (recorder) record("allow", started, result);
+      if (recorder) record("allow", started, result, needed);
       return result;
     } finally {
       ctx.token = outerToken;

@@ -48,6 +48,14 @@ export interface HostFunction {
   /** The capability a plugin must hold; omit for functions any plugin may call. */
   readonly capability?: string;
   /**
+   * For a function whose capability depends on its arguments (WASI's fd
+   * functions: stdio or fs): picks the capability per call. Linking then
+   * needs any one of `linkCapabilities`.
+   */
+  readonly selectCapability?: (...args: never[]) => string | undefined;
+  /** With `selectCapability`: the capabilities of which linking needs one. */
+  readonly linkCapabilities?: readonly string[];
+  /**
    * The implementation. Throw a SandboxError with code InvalidArgument for bad
    * guest input (the bridge returns INVALID_ARGUMENT); any other throw becomes
    * UNAVAILABLE. Never reached without the capability.
