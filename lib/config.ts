@@ -3,6 +3,9 @@
  *
  * @module
  */
+import type { HostLogger } from "./host/guest_logger.ts";
+import { stderrLogger } from "./host/guest_logger.ts";
+import type { HostContextProvider } from "./host/soch_namespace.ts";
 
 /** Configuration of a {@linkcode WasmSandboxRuntime}; every field has a safe default. */
 export interface SandboxConfig {
@@ -22,6 +25,16 @@ export interface SandboxConfig {
   fsQuotaBytes: number;
   /** Fixed clocks and seeded randomness for reproducible runs. Default false. */
   deterministic: boolean;
+  /** Deterministic mode: where the clock starts, in ms since the epoch. Default 1 700 000 000 000. */
+  clockStartMs: number;
+  /** Deterministic mode: how far the clock moves on each read, in ms. Default 1. */
+  clockStepMs: number;
+  /** Deterministic mode: the seed of `random_get`. Default 0. */
+  randomSeed: number;
+  /** The data behind the `soch` functions. Default: an empty in-memory provider per runtime. */
+  provider: HostContextProvider | undefined;
+  /** Where `log_message` output goes. Default: JSON lines on stderr. */
+  logger: HostLogger;
   /** Accept shared (threads) memories. Default false: they would let memory outlive isolation. */
   allowSharedMemory: boolean;
   /**
@@ -45,6 +58,11 @@ export function defaultSandboxConfig(): SandboxConfig {
     maxOutputBytes: 1 << 20,
     fsQuotaBytes: 64 << 20,
     deterministic: false,
+    clockStartMs: 1_700_000_000_000,
+    clockStepMs: 1,
+    randomSeed: 0,
+    provider: undefined,
+    logger: stderrLogger,
     allowSharedMemory: false,
     allowPrecompiledModules: false,
     cacheDir: undefined,

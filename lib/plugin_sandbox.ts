@@ -8,6 +8,7 @@ import { SandboxError } from "./errors.ts";
 import { abiErrorConvention, linkHostFunctions } from "./host/bridge.ts";
 import type { HostCallRecord, HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
 import type { CapabilitySet } from "./host/capabilities.ts";
+import type { GuestLogGate } from "./host/guest_logger.ts";
 import { ResponseSlot } from "./host/response_slot.ts";
 import { sandboxNamespace } from "./host/sandbox_namespace.ts";
 import { readAssemblyScriptString } from "./memory/assemblyscript_strings.ts";
@@ -37,6 +38,8 @@ export interface InstanceEnvironment {
   extraImports?: Record<string, Record<string, WebAssembly.ExportValue>>;
   /** Called once the instance exists (WASI binds its memory here). */
   onInstance?(instance: WebAssembly.Instance, memory: GuestMemory): void;
+  /** Runs a WASI command's `_start`; present when the module imports WASI. */
+  runCommand?(instance: WebAssembly.Instance): RunResult;
 }
 
 /** What the runtime hands a new sandbox. */
@@ -49,8 +52,8 @@ export interface SandboxInit {
   recorder: HostCallRecorder | undefined;
   /** Builds a fresh environment for each instance (at load and at every reset). */
   environment(memory: GuestMemory, slot: ResponseSlot): InstanceEnvironment;
-  /** Runs a WASI command's `_start`; supplied when the module imports WASI. */
-  runCommand?(instance: WebAssembly.Instance): RunResult;
+  /** The sandbox's log rate limiter (its drop count shows in stats). */
+  logGate: GuestLogGate;
   /** Told about every call, trap and host call, for runtime-wide statistics. */
   onEvent?(event: "call" | "trap" | "hostCall"): void;
 }
@@ -84,6 +87,7 @@ export class PluginSandbox {
   readonly #guestMemory: GuestMemory;
   readonly #loadedAt = new Date();
   #instance!: WebAssembly.Instance;
+  #environment!: InstanceEnvironment;
   #memoryObject: WebAssembly.Memory | undefined;
   #counters = { calls: 0, traps: 0, hostCalls: 0, deniedHostCalls: 0, callTimeMs: 0, memoryPeakBytes: 0, resets: 0 };
 
@@ -151,7 +155,7 @@ export class PluginSandbox {
   run(): Promise<RunResult> {
     try {
       this.#machine.assertReady("run");
-      const runCommand = this.#init.runCommand;
+      const runCommand = this.#environment.runCommand;
       if (!this.#init.prepared.exports.some((e) => e.name === "_start" && e.kind === "function") || !runCommand) {
         throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a WASI command (it has no _start export and WASI imports)`, { pluginId: this.id });
       }
@@ -201,6 +205,7 @@ export class PluginSandbox {
       memoryPeakBytes: Math.max(this.#counters.memoryPeakBytes, memoryBytes),
       fuelConsumed: 0n,
       fuelRemaining: undefined,
+      logMessagesDropped: this.#init.logGate.dropped,
     };
   }
 
@@ -275,6 +280,7 @@ export class PluginSandbox {
       throw instantiationError(err, this.id);
     }
     this.#instance = instance;
+    this.#environment = environment;
     this.#memoryObject = importedMemory ?? firstExportedMemory(instance);
     environment.onInstance?.(instance, this.#guestMemory);
   }

@@ -42,6 +42,8 @@ export interface SandboxStats {
   /** Fuel left, or undefined when unmetered. */
   fuelRemaining: bigint | undefined;
   resets: number;
+  /** `log_message` calls dropped by the rate limit. */
+  logMessagesDropped: number;
 }
 
 /** Statistics for the whole runtime. */

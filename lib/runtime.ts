@@ -10,6 +10,14 @@ import { SandboxError } from "./errors.ts";
 import { abiErrorConvention } from "./host/bridge.ts";
 import type { HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
 import { assemblyScriptEnv } from "./host/assemblyscript_env.ts";
+import { GuestLogGate } from "./host/guest_logger.ts";
+import { platformSandboxNamespace } from "./host/platform_sandbox_namespace.ts";
+import { sochNamespace } from "./host/soch_namespace.ts";
+import { DefaultHostContextProvider } from "./host/soch_provider.ts";
+import type { HostContextProvider } from "./host/soch_namespace.ts";
+import { wasiErrorConvention, wasiNamespace, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
+import { deterministicClock, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
+import type { Preopen } from "./wasi/mod.ts";
 import { CapabilitySet } from "./host/capabilities.ts";
 import type { CapabilityToken } from "./host/capabilities.ts";
 import type { HostFunctionRegistrar } from "./host/registrar.ts";
@@ -35,6 +43,18 @@ export interface PluginOptions extends Partial<SandboxConfig> {
   recorder?: HostCallRecorder;
   /** Where AssemblyScript `trace` output goes (default: dropped). */
   onTrace?: (message: string) => void;
+  /** WASI argv, argv[0] included. Default: `[id]`. */
+  args?: string[];
+  /** WASI environment: only what is given here, never the host's. */
+  env?: Record<string, string>;
+  /** WASI stdin bytes. Default: empty. */
+  stdin?: Uint8Array;
+  /** Preopened directories: in-memory trees (`memoryTree`) or host mounts (`mountHostDirectory(...).dir`). */
+  preopens?: Preopen[];
+  /** Receives stdout as the guest writes it (within the cap). */
+  onStdout?: (chunk: Uint8Array) => void;
+  /** Receives stderr as the guest writes it (within the cap). */
+  onStderr?: (chunk: Uint8Array) => void;
 }
 
 /**
@@ -54,6 +74,8 @@ export class WasmSandboxRuntime {
   readonly #plugins = new Map<string, PluginSandbox>();
   readonly #loading = new Set<string>();
   readonly #cache = new ModuleCache<PreparedModule>();
+  /** Backs `soch` for plugins whose config names no provider: empty, in memory, one per runtime. */
+  readonly #defaultProvider: HostContextProvider = new DefaultHostContextProvider();
   #counters = { pluginsLoaded: 0, pluginsUnloaded: 0, calls: 0, traps: 0, hostCalls: 0 };
 
   constructor(config: Partial<SandboxConfig> = {}) {
@@ -73,10 +95,12 @@ export class WasmSandboxRuntime {
       const settings: SandboxConfig = { ...this.config, ...configOverrides(options) };
       checkRegistrars(options.registrars ?? []);
       const capabilities = new CapabilitySet(options.capabilities ?? []);
+      const logGate = new GuestLogGate();
       const loaded = await loadSource(source, settings.maxModuleBytes);
       const prepared = loaded.kind === "module"
         ? this.#acceptPrecompiled(loaded.module, settings)
         : await this.#prepare(loaded.bytes, settings);
+      const usesWasi = prepared.imports.some((i) => i.module === WASI_PREVIEW1);
       const sandbox = new PluginSandbox({
         id,
         origin: loaded.origin,
@@ -84,7 +108,8 @@ export class WasmSandboxRuntime {
         capabilities,
         linkDeniedAsStubs: options.linkDeniedAsStubs ?? false,
         recorder: options.recorder,
-        environment: () => this.#environment(options, settings),
+        logGate,
+        environment: () => this.#environment(id, options, settings, logGate, usesWasi),
         onEvent: (event) => {
           if (event === "call") this.#counters.calls++;
           else if (event === "trap") this.#counters.traps++;
@@ -156,18 +181,51 @@ export class WasmSandboxRuntime {
     return describeCompiled(module, "", false);
   }
 
-  #environment(options: PluginOptions, settings: SandboxConfig): InstanceEnvironment {
-    const namespaces: LinkableNamespace[] = [
-      {
-        registrar: assemblyScriptEnv({
-          trace: options.onTrace ?? (() => {}),
-          seed: settings.deterministic ? () => 0x5eed : () => Date.now(),
-        }),
-        errors: abiErrorConvention,
-      },
+  #environment(
+    id: string,
+    options: PluginOptions,
+    settings: SandboxConfig,
+    logGate: GuestLogGate,
+    usesWasi: boolean,
+  ): InstanceEnvironment {
+    // One clock per instance, shared by WASI and get_timestamp, so the plugin sees one time.
+    const clock = settings.deterministic ? deterministicClock(settings.clockStartMs, settings.clockStepMs) : systemClock();
+    const builtins = [
+      assemblyScriptEnv({
+        trace: options.onTrace ?? (() => {}),
+        seed: settings.deterministic ? () => settings.randomSeed : () => Date.now(),
+      }),
+      sochNamespace(settings.provider ?? this.#defaultProvider),
+      platformSandboxNamespace({
+        realtimeNs: () => clock.realtimeNs(),
+        logger: settings.logger,
+        logGate,
+      }),
     ];
-    for (const registrar of options.registrars ?? []) namespaces.push({ registrar, errors: abiErrorConvention });
-    return { namespaces };
+    const namespaces: LinkableNamespace[] = [...builtins, ...(options.registrars ?? [])]
+      .map((registrar) => ({ registrar, errors: abiErrorConvention }));
+    if (!usesWasi) return { namespaces };
+
+    const wasi = new WasiHost({
+      args: options.args ?? [id],
+      env: options.env ?? {},
+      stdin: options.stdin,
+      stdout: { maxBytes: settings.maxOutputBytes, onData: options.onStdout },
+      stderr: { maxBytes: settings.maxOutputBytes, onData: options.onStderr },
+      preopens: options.preopens ?? [],
+      fsQuotaBytes: settings.fsQuotaBytes,
+      clock,
+      random: settings.deterministic ? seededRandom(settings.randomSeed) : systemRandom(),
+    });
+    namespaces.push({ registrar: wasiNamespace(wasi), errors: wasiErrorConvention });
+    return {
+      namespaces,
+      onInstance: (_instance, memory) => wasi.bindMemory(() => memory.memoryObject),
+      runCommand: (instance) => {
+        const exitCode = wasi.runStart(instance);
+        return { exitCode, stdout: wasi.stdoutBytes(), stderr: wasi.stderrBytes() };
+      },
+    };
   }
 }
 

@@ -29,7 +29,7 @@ export const SandboxState = {
 export type SandboxState = typeof SandboxState[keyof typeof SandboxState];
 
 const transitions: Record<SandboxState, readonly SandboxState[]> = {
-  Ready: ["Running", "Terminated"],
+  Ready: ["Running", "Terminated", "Ready"], // Ready → Ready: reset() of an idle sandbox
   Running: ["Ready", "Trapped", "Terminated"],
   Trapped: ["Ready", "Terminated"],
   Terminated: ["Ready"],

@@ -202,11 +202,16 @@ function wrapHostFunction(
       try {
         result = impl(ctx, ...args);
       } catch (err) {
-        if (err instanceof HostUnwind) {
+        // An unwind (proc_exit, abort, a convention that rethrows) is recorded, then let through.
+        let code: number;
+        try {
+          if (err instanceof HostUnwind) throw err;
+          code = errors.fromError(err);
+        } catch (unwind) {
           if (recorder) record("allow", started, undefined, needed);
-          throw err;
+          throw unwind;
         }
-        result = asResult(errors.fromError(err));
+        result = asResult(code);
       }
       if (recorder) record("allow", started, result, needed);
       return result;

@@ -7,9 +7,6 @@
  */
 import { Capabilities } from "./capabilities.ts";
 
-/** The WASI import namespaces the runtime serves. */
-export const WASI_NAMESPACES: readonly string[] = ["wasi_snapshot_preview1", "wasi_unstable"];
-
 /** Marks a function whose capability depends on its first (fd) argument. */
 export const FD_DEPENDENT = "fd" as const;
 

@@ -23,6 +23,11 @@ export class GuestMemory {
     this.#resolve = resolve;
   }
 
+  /** The guest's memory object itself, for layers that keep their own checked views (WASI). */
+  get memoryObject(): WebAssembly.Memory | undefined {
+    return this.#resolve();
+  }
+
   /** The memory's current size in bytes (0 when the guest has no memory). */
   get byteLength(): number {
     return this.#current().byteLength;

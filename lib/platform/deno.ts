@@ -10,6 +10,10 @@ interface DenoFileInfo {
   size: number;
   mtime: Date | null;
 }
+interface DenoFile {
+  write(data: Uint8Array): Promise<number>;
+  close(): void;
+}
 interface DenoFs {
   readFile(path: string): Promise<Uint8Array>;
   writeFile(path: string, data: Uint8Array): Promise<void>;
@@ -20,6 +24,7 @@ interface DenoFs {
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
+  open(path: string, options: { append?: boolean; create?: boolean }): Promise<DenoFile>;
   cwd(): string;
   errors: { NotFound: new (...args: never[]) => Error };
 }
@@ -65,5 +70,15 @@ export const denoPlatform: HostPlatform = {
     mkdir: (path, options) => deno.mkdir(path, { recursive: options?.recursive ?? false }),
     remove: (path, options) => deno.remove(path, { recursive: options?.recursive ?? false }),
     symlink: (target, path) => deno.symlink(target, path),
+    openAppend: async (path) => {
+      const file = await deno.open(path, { append: true, create: true });
+      return {
+        // A single write may be partial; loop until every byte is out.
+        write: async (data) => {
+          for (let offset = 0; offset < data.byteLength;) offset += await file.write(data.subarray(offset));
+        },
+        close: () => Promise.resolve(file.close()),
+      };
+    },
   },
 };

@@ -43,5 +43,13 @@ export const nodePlatform: HostPlatform = {
     },
     remove: (path, options) => fsp.rm(path, { recursive: options?.recursive ?? false, force: false }),
     symlink: (target, path) => fsp.symlink(target, path),
+    openAppend: async (path) => {
+      const handle = await fsp.open(path, "a");
+      return {
+        // appendFile loops until every byte is written.
+        write: (data) => handle.appendFile(data),
+        close: () => handle.close(),
+      };
+    },
   },
 };

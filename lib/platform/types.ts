@@ -35,6 +35,15 @@ export interface HostFileSystem {
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
+  /** Opens `path` for appending, creating it when missing (audit logs). */
+  openAppend(path: string): Promise<HostAppendHandle>;
+}
+
+/** A file opened by {@linkcode HostFileSystem.openAppend}. */
+export interface HostAppendHandle {
+  /** Appends all of `data` at the end of the file. */
+  write(data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Everything runtime-specific the core needs, picked once at start-up. */

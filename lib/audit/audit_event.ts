@@ -1,0 +1,68 @@
+/**
+ * The shape of audit records: what the host-call bridge reports
+ * ({@linkcode AuditEventInput}), what the log keeps ({@linkcode AuditEvent})
+ * and the marker it writes when records had to be dropped
+ * ({@linkcode AuditGap}). The JSON-lines format is described in docs/AUDIT.md.
+ *
+ * @module
+ */
+
+/** Whether a host call was let through or refused for lack of capability. */
+export type AuditDecision = "allow" | "deny";
+
+/**
+ * One host call as the bridge reports it (WASI included, allowed or denied).
+ * Structurally identical to the bridge's `HostCallRecord`, so an
+ * {@linkcode AuditLog} can be passed wherever a recorder is expected.
+ */
+export interface AuditEventInput {
+  /** The calling plugin. */
+  pluginId: string;
+  /** The import namespace, e.g. `"soch"` or `"wasi_snapshot_preview1"`. */
+  namespace: string;
+  /** The imported function, e.g. `"soch_read"`. */
+  function: string;
+  /** The capability the function needs; undefined for capability-free functions. */
+  capability: string | undefined;
+  decision: AuditDecision;
+  /** Wall time spent in the host function, in nanoseconds. */
+  durationNs: number;
+  /** Bytes the host read from guest memory. */
+  bytesIn: number;
+  /** Bytes the host wrote into guest memory. */
+  bytesOut: number;
+  /** What the host function returned (an ABI code, a size, an errno); undefined for void functions. */
+  result: number | bigint | undefined;
+}
+
+/** A recorded host call: the input plus the sequence number and time the log assigned. */
+export interface AuditEvent extends AuditEventInput {
+  readonly kind: "call";
+  /** 1-based, gap-free within one log (a dropped run is covered by an {@linkcode AuditGap}). */
+  readonly seq: number;
+  /** Milliseconds since the Unix epoch, when the call was recorded. */
+  readonly time: number;
+  /** The previous record's hash; set when the record is sealed by a flush to a sink. */
+  prev: string | undefined;
+  /** This record's hash; set when the record is sealed by a flush to a sink. */
+  hash: string | undefined;
+}
+
+/**
+ * Written in place of records that could not be queued for the sinks (the
+ * pending queue was full): `count` records starting at `seq` were dropped.
+ */
+export interface AuditGap {
+  readonly kind: "dropped";
+  readonly seq: number;
+  readonly time: number;
+  readonly count: number;
+  prev: string | undefined;
+  hash: string | undefined;
+}
+
+/** Anything written to a sink. */
+export type AuditRecord = AuditEvent | AuditGap;
+
+/** An {@linkcode AuditRecord} after sealing: `prev` and `hash` are set. */
+export type SealedAuditRecord = AuditRecord & { prev: string; hash: string };

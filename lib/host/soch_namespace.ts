@@ -1,0 +1,141 @@
+/**
+ * The `soch` namespace: `soch_read`, `soch_write` and `vector_search` over
+ * the injected {@linkcode HostContextProvider} (docs/ABI.md). Bodies hold
+ * only their own logic; capability checks and auditing are the bridge's.
+ *
+ * A token's {@linkcode SochScope} narrows it further: keys outside its
+ * `keyPrefix` are PERMISSION_DENIED (and left out of search results), and a
+ * `readOnly` scope refuses writes.
+ *
+ * @module
+ */
+import { SandboxError } from "../errors.ts";
+import { AbiCode } from "./abi_codes.ts";
+import { Capabilities } from "./capabilities.ts";
+import type { SochScope } from "./capabilities.ts";
+import { defineRegistrar } from "./registrar.ts";
+import type { HostCallContext, HostFunctionRegistrar } from "./registrar.ts";
+
+/** The data behind the soch functions, injected by the host per runtime or per plugin. */
+export interface HostContextProvider {
+  read(key: string): Uint8Array | undefined;
+  write(key: string, value: Uint8Array): void;
+  /**
+   * The `k` entries most similar to `query` by cosine similarity, best first,
+   * among the keys `filter` accepts (all when omitted).
+   */
+  vectorSearch(query: Float32Array, k: number, filter?: (key: string) => boolean): Array<{ key: string; score: number }>;
+}
+
+/** Size limits the namespace enforces before the provider sees anything. */
+export interface SochLimits {
+  maxKeyBytes: number;
+  maxValueBytes: number;
+  maxDimensions: number;
+  maxResults: number;
+}
+
+/** Default limits. */
+export const DEFAULT_SOCH_LIMITS: Readonly<SochLimits> = Object.freeze({
+  maxKeyBytes: 1024,
+  maxValueBytes: 1 << 20,
+  maxDimensions: 4096,
+  maxResults: 1000,
+});
+
+/** An error a provider may throw to return a specific ABI code instead of UNAVAILABLE. */
+export class SochProviderError extends Error {
+  readonly abiCode: AbiCode;
+  constructor(abiCode: AbiCode, message: string) {
+    super(message);
+    this.name = "SochProviderError";
+    this.abiCode = abiCode;
+  }
+}
+
+const encoder = new TextEncoder();
+
+function scopeOf(ctx: HostCallContext): SochScope {
+  return (ctx.token?.scope ?? {}) as SochScope;
+}
+
+function readKey(ctx: HostCallContext, ptr: number, len: number, limits: SochLimits): string | number {
+  if (len >>> 0 === 0) return AbiCode.INVALID_ARGUMENT;
+  if (len >>> 0 > limits.maxKeyBytes) return AbiCode.LIMIT_EXCEEDED;
+  const key = ctx.memory.readUtf8(ptr, len); // invalid UTF-8 or range: InvalidArgument → INVALID_ARGUMENT
+  ctx.bytesIn += len >>> 0;
+  return key;
+}
+
+function inScope(ctx: HostCallContext, key: string): boolean {
+  const prefix = scopeOf(ctx).keyPrefix;
+  return prefix === undefined || key.startsWith(prefix);
+}
+
+/** Calls the provider, mapping its failures to ABI codes. */
+function guarded<T>(op: () => T): T | number {
+  try {
+    return op();
+  } catch (err) {
+    if (err instanceof SochProviderError) return err.abiCode;
+    if (err instanceof SandboxError && err.code === "InvalidArgument") return AbiCode.INVALID_ARGUMENT;
+    return AbiCode.UNAVAILABLE;
+  }
+}
+
+/** The `soch` registrar over `provider`. */
+export function sochNamespace(provider: HostContextProvider, limits: SochLimits = DEFAULT_SOCH_LIMITS): HostFunctionRegistrar {
+  return defineRegistrar("soch", {
+    soch_read: {
+      params: ["i32", "i32", "i32", "i32"],
+      results: ["i64"],
+      capability: Capabilities.SochRead,
+      call(ctx, keyPtr: number, keyLen: number, outPtr: number, outCap: number) {
+        const key = readKey(ctx, keyPtr, keyLen, limits);
+        if (typeof key === "number") return BigInt(key);
+        if (!inScope(ctx, key)) return BigInt(AbiCode.PERMISSION_DENIED);
+        const value = guarded(() => provider.read(key));
+        if (typeof value === "number") return BigInt(value);
+        if (value === undefined) return BigInt(AbiCode.NOT_FOUND);
+        if (!(value instanceof Uint8Array)) return BigInt(AbiCode.UNAVAILABLE);
+        return ctx.respond(value, outPtr, outCap);
+      },
+    },
+    soch_write: {
+      params: ["i32", "i32", "i32", "i32"],
+      results: ["i64"],
+      capability: Capabilities.SochWrite,
+      call(ctx, keyPtr: number, keyLen: number, valPtr: number, valLen: number) {
+        const key = readKey(ctx, keyPtr, keyLen, limits);
+        if (typeof key === "number") return BigInt(key);
+        if (!inScope(ctx, key) || scopeOf(ctx).readOnly) return BigInt(AbiCode.PERMISSION_DENIED);
+        if (valLen >>> 0 > limits.maxValueBytes) return BigInt(AbiCode.LIMIT_EXCEEDED);
+        const value = ctx.memory.read(valPtr, valLen);
+        ctx.bytesIn += value.byteLength;
+        const result = guarded(() => provider.write(key, value));
+        return BigInt(typeof result === "number" ? result : 0);
+      },
+    },
+    vector_search: {
+      params: ["i32", "i32", "i32", "i32", "i32"],
+      results: ["i64"],
+      capability: Capabilities.SochVectorSearch,
+      call(ctx, queryPtr: number, dim: number, k: number, outPtr: number, outCap: number) {
+        if (dim >>> 0 === 0 || (k | 0) <= 0) return BigInt(AbiCode.INVALID_ARGUMENT);
+        if (dim >>> 0 > limits.maxDimensions || k > limits.maxResults) return BigInt(AbiCode.LIMIT_EXCEEDED);
+        const query = ctx.memory.readF32Array(queryPtr, dim);
+        ctx.bytesIn += query.byteLength;
+        if (!query.every(Number.isFinite)) return BigInt(AbiCode.INVALID_ARGUMENT);
+        const prefix = scopeOf(ctx).keyPrefix;
+        const filter = prefix === undefined ? undefined : (key: string) => key.startsWith(prefix);
+        const hits = guarded(() => provider.vectorSearch(query, k, filter));
+        if (typeof hits === "number") return BigInt(hits);
+        if (!Array.isArray(hits)) return BigInt(AbiCode.UNAVAILABLE);
+        // Filter again: a provider that ignores `filter` must not leak keys outside the scope.
+        const visible = (filter ? hits.filter((h) => filter(h.key)) : hits).slice(0, k);
+        const json = JSON.stringify(visible.map((h) => ({ key: h.key, score: h.score })));
+        return ctx.respond(encoder.encode(json), outPtr, outCap);
+      },
+    },
+  });
+}

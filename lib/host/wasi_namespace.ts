@@ -1,0 +1,51 @@
+/**
+ * Links a {@linkcode WasiHost}'s preview1 functions through the bridge, so
+ * WASI calls are capability-checked per area and audited like every other
+ * host call. A refused call returns errno NOTCAPABLE; the WASI layer already
+ * turns guest mistakes into errnos, so anything it throws (proc_exit, a sleep
+ * past its budget) is meant to unwind the guest and is let through.
+ *
+ * @module
+ */
+import type { WasiHost } from "../wasi/mod.ts";
+import type { ErrorConvention } from "./bridge.ts";
+import { Capabilities } from "./capabilities.ts";
+import { defineRegistrar } from "./registrar.ts";
+import type { HostFunction, HostFunctionRegistrar } from "./registrar.ts";
+import { FD_DEPENDENT, WASI_FUNCTION_CAPABILITY, wasiCapabilityFor } from "./wasi_capabilities.ts";
+
+/** The preview1 import namespace. */
+export const WASI_PREVIEW1 = "wasi_snapshot_preview1";
+
+/** errno NOTCAPABLE of WASI preview1. */
+const ERRNO_NOTCAPABLE = 76;
+
+/** WASI's convention: NOTCAPABLE when refused; throws pass through (see module docs). */
+export const wasiErrorConvention: ErrorConvention = {
+  denied: ERRNO_NOTCAPABLE,
+  fromError(err) {
+    throw err;
+  },
+};
+
+/** The `wasi_snapshot_preview1` registrar over `wasi`. */
+export function wasiNamespace(wasi: WasiHost): HostFunctionRegistrar {
+  const functions: Record<string, HostFunction> = {};
+  for (const [name, impl] of Object.entries(wasi.imports)) {
+    const call = impl as (...args: unknown[]) => number;
+    const capability = Object.hasOwn(WASI_FUNCTION_CAPABILITY, name) ? WASI_FUNCTION_CAPABILITY[name] : Capabilities.WasiProc;
+    const perFd = capability === FD_DEPENDENT;
+    functions[name] = {
+      params: [],
+      results: ["i32"],
+      ...(perFd
+        ? {
+          selectCapability: (fd: number) => wasiCapabilityFor(name, fd),
+          linkCapabilities: [Capabilities.WasiStdio, Capabilities.WasiFs],
+        }
+        : { capability }),
+      call: (_ctx, ...args: unknown[]) => call(...args),
+    };
+  }
+  return defineRegistrar(WASI_PREVIEW1, functions);
+}

@@ -1,0 +1,147 @@
+/**
+ * The `path_*` preview1 functions. Every path is decoded strictly (see
+ * `AbiMemory.path`) and resolved inside the directory descriptor it is
+ * relative to (see `path_walk.ts`).
+ *
+ * @module
+ */
+import { defs } from "./_defs.ts";
+import { fail } from "./_errno.ts";
+import { writeFilestat } from "./_abi_structs.ts";
+import { DIR_RIGHTS, dirHandle, FILE_RIGHTS, WRITE_RIGHTS } from "./handles.ts";
+import { lookup } from "./path_walk.ts";
+import { VirtualDirectory } from "./vfs.ts";
+import type { VirtualFile } from "./vfs.ts";
+import type { WasiFunction, WasiState } from "./wasi_state.ts";
+import { right } from "./_defs.ts";
+
+const FOLLOW = 1; // lookupflags.symlink_follow
+const READ_MODE_RIGHTS = right(defs.RIGHTS_FD_READ) | right(defs.RIGHTS_FD_READDIR);
+const OFLAGS_KNOWN = defs.OFLAGS_CREAT | defs.OFLAGS_DIRECTORY | defs.OFLAGS_EXCL | defs.OFLAGS_TRUNC;
+
+/** Builds the `path_*` functions over `state`. */
+export function pathImports(state: WasiState): Record<string, WasiFunction> {
+  const { memory, fds, fs } = state;
+  const dirOf = (fd: number) => dirHandle(fds, fd).node;
+
+  return {
+    path_create_directory: (fd: number, pathPtr: number, pathLen: number) => {
+      const dir = dirOf(fd);
+      fs.createDirectory(dir, memory.path(pathPtr, pathLen));
+      return defs.ERRNO_SUCCESS;
+    },
+    path_remove_directory: (fd: number, pathPtr: number, pathLen: number) => {
+      fs.removeDirectory(dirOf(fd), memory.path(pathPtr, pathLen));
+      return defs.ERRNO_SUCCESS;
+    },
+    path_unlink_file: (fd: number, pathPtr: number, pathLen: number) => {
+      fs.unlinkFile(dirOf(fd), memory.path(pathPtr, pathLen));
+      return defs.ERRNO_SUCCESS;
+    },
+    path_filestat_get: (fd: number, flags: number, pathPtr: number, pathLen: number, statPtr: number) => {
+      const node = lookup(dirOf(fd), memory.path(pathPtr, pathLen), (flags & FOLLOW) !== 0);
+      writeFilestat(memory, statPtr, fs.stat(node));
+      return defs.ERRNO_SUCCESS;
+    },
+    path_filestat_set_times: (
+      fd: number,
+      flags: number,
+      pathPtr: number,
+      pathLen: number,
+      atim: bigint,
+      mtim: bigint,
+      fstFlags: number,
+    ) => {
+      const node = lookup(dirOf(fd), memory.path(pathPtr, pathLen), (flags & FOLLOW) !== 0);
+      fs.setTimes(node, atim, mtim, fstFlags);
+      return defs.ERRNO_SUCCESS;
+    },
+    path_link: (
+      oldFd: number,
+      oldFlags: number,
+      oldPtr: number,
+      oldLen: number,
+      newFd: number,
+      newPtr: number,
+      newLen: number,
+    ) => {
+      const oldDir = dirOf(oldFd);
+      const newDir = dirOf(newFd);
+      fs.link(oldDir, memory.path(oldPtr, oldLen), (oldFlags & FOLLOW) !== 0, newDir, memory.path(newPtr, newLen));
+      return defs.ERRNO_SUCCESS;
+    },
+    path_rename: (oldFd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) => {
+      const oldDir = dirOf(oldFd);
+      const newDir = dirOf(newFd);
+      fs.rename(oldDir, memory.path(oldPtr, oldLen), newDir, memory.path(newPtr, newLen));
+      return defs.ERRNO_SUCCESS;
+    },
+    path_symlink: (oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number) => {
+      const target = memory.path(oldPtr, oldLen);
+      fs.symlink(target, dirOf(fd), memory.path(newPtr, newLen));
+      return defs.ERRNO_SUCCESS;
+    },
+    path_readlink: (fd: number, pathPtr: number, pathLen: number, buf: number, bufLen: number, usedPtr: number) => {
+      const target = new TextEncoder().encode(fs.readlink(dirOf(fd), memory.path(pathPtr, pathLen)));
+      // Like POSIX readlink, a short buffer gets a truncated target.
+      const shown = target.subarray(0, Math.min(target.byteLength, bufLen >>> 0));
+      memory.bytes(usedPtr, 4);
+      memory.write(buf, shown);
+      memory.setU32(usedPtr, shown.byteLength);
+      return defs.ERRNO_SUCCESS;
+    },
+    path_open: (
+      fd: number,
+      dirflags: number,
+      pathPtr: number,
+      pathLen: number,
+      oflags: number,
+      rightsBase: bigint,
+      rightsInheriting: bigint,
+      fdflags: number,
+      openedPtr: number,
+    ) => {
+      const dirHandleObj = dirHandle(fds, fd);
+      const path = memory.path(pathPtr, pathLen);
+      memory.bytes(openedPtr, 4);
+      if ((oflags & ~OFLAGS_KNOWN) !== 0) fail(defs.ERRNO_INVAL);
+      // As in wasmtime: the access mode follows from the rights asked for, read when none are.
+      const base = BigInt.asUintN(64, rightsBase);
+      const write = (base & WRITE_RIGHTS) !== 0n;
+      const read = (base & READ_MODE_RIGHTS) !== 0n || !write;
+      const node = fs.open(dirHandleObj.node, path, {
+        followFinal: (dirflags & FOLLOW) !== 0,
+        create: (oflags & defs.OFLAGS_CREAT) !== 0,
+        exclusive: (oflags & defs.OFLAGS_EXCL) !== 0,
+        directory: (oflags & defs.OFLAGS_DIRECTORY) !== 0,
+        truncate: (oflags & defs.OFLAGS_TRUNC) !== 0,
+        write,
+      });
+      const flags = fdflags & 0x1f;
+      let opened: number;
+      if (node instanceof VirtualDirectory) {
+        opened = fds.add({
+          kind: "dir",
+          node,
+          rightsBase: DIR_RIGHTS,
+          rightsInheriting: DIR_RIGHTS | FILE_RIGHTS,
+          fdflags: flags,
+        });
+      } else {
+        let rights = FILE_RIGHTS;
+        if (!write) rights &= ~WRITE_RIGHTS;
+        if (!read) rights &= ~right(defs.RIGHTS_FD_READ);
+        opened = fds.add({
+          kind: "file",
+          node: node as VirtualFile,
+          position: 0,
+          rightsBase: rights,
+          rightsInheriting: 0n,
+          fdflags: flags,
+        });
+      }
+      memory.setU32(openedPtr, opened);
+      return defs.ERRNO_SUCCESS;
+    },
+  };
+}
