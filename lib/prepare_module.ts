@@ -7,6 +7,8 @@
  */
 import { SandboxError } from "./errors.ts";
 import type { PreparedModule } from "./plugin_sandbox.ts";
+import { summarizeModule } from "./wasm/module_summary.ts";
+import type { ModuleSummary } from "./wasm/module_summary.ts";
 
 /** What changes the compiled result: part of the cache key. */
 export interface PrepareOptions {
@@ -28,15 +30,70 @@ export function prepareOptionsKey(options: PrepareOptions): string {
   ]);
 }
 
-/** Validates and compiles `bytes`. */
+/** Validates, checks limits and compiles `bytes`. */
 export async function prepareModule(bytes: Uint8Array, hash: string, options: PrepareOptions): Promise<PreparedModule> {
+  const summary = summarizeModule(bytes);
+  checkImportKinds(summary);
+  checkMemories(summary, options);
+  checkTables(summary, options);
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (err) {
     throw new SandboxError("InvalidModule", `not a valid WebAssembly module: ${(err as Error).message}`, { cause: err });
   }
-  return describeCompiled(module, hash, false);
+  const prepared = describeCompiled(module, hash, false);
+  prepared.importedMemories = summary.imports.flatMap((imp) =>
+    imp.memory
+      ? [{
+        module: imp.module,
+        name: imp.name,
+        initial: imp.memory.min,
+        maximum: Math.min(imp.memory.max ?? options.maxMemoryPages, options.maxMemoryPages),
+        shared: imp.memory.shared,
+      }]
+      : []
+  );
+  return prepared;
+}
+
+function checkMemories(summary: ModuleSummary, options: PrepareOptions): void {
+  const memories = [...summary.memories, ...summary.imports.flatMap((i) => (i.memory ? [i.memory] : []))];
+  for (const memory of memories) {
+    if (memory.memory64) throw new SandboxError("InvalidModule", "the module uses a 64-bit memory (memory64), which is not supported");
+    if (memory.shared && !options.allowSharedMemory) {
+      throw new SandboxError(
+        "InvalidModule",
+        "the module uses a shared memory, which could outlive the sandbox's isolation; set allowSharedMemory to accept it",
+      );
+    }
+    if (memory.min > options.maxMemoryPages) {
+      throw new SandboxError(
+        "MemoryLimit",
+        `the module needs ${memory.min} pages of memory at start, over the maxMemoryPages limit of ${options.maxMemoryPages}`,
+      );
+    }
+  }
+}
+
+/** Only functions and memories can be imported: the host provides no tables, globals or tags. */
+function checkImportKinds(summary: ModuleSummary): void {
+  for (const imp of summary.imports) {
+    if (imp.kind === "table" || imp.kind === "global" || imp.kind === "tag") {
+      throw new SandboxError("InvalidModule", `the module imports the ${imp.kind} ${imp.module}.${imp.name}, which the host does not provide`);
+    }
+  }
+}
+
+function checkTables(summary: ModuleSummary, options: PrepareOptions): void {
+  for (const table of summary.tables) {
+    if (table.min > options.maxTableElements) {
+      throw new SandboxError(
+        "MemoryLimit",
+        `the module needs a table of ${table.min} elements, over the maxTableElements limit of ${options.maxTableElements}`,
+      );
+    }
+  }
 }
 
 /** Describes an already compiled module. */

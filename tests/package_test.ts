@@ -38,6 +38,9 @@ test("the packed package installs into a fresh project and runs a plugin", async
   const out = execFileSync(process.platform === "win32" ? "node.exe" : "node", ["main.mjs"], { cwd: project, encoding: "utf8" });
   assert.equal(JSON.parse(out.trim()), { sum: 42, code: "InvalidModule" });
 
+  const version = execFileSync(join(project, "node_modules/.bin/wasm-sandbox"), ["--version"], { encoding: "utf8" });
+  assert.match(version, /^wasm-sandbox \d/);
+
   const types = execFileSync("ls", [join(project, "node_modules/wasm-sandbox/dist")], { encoding: "utf8" });
   assert.match(types, /mod\.d\.ts/);
 });

@@ -14,10 +14,16 @@ interface DenoProcess {
 const deno = (globalThis as unknown as { Deno: DenoProcess }).Deno;
 const encoder = new TextEncoder();
 
+/** Writes in call order: each write waits for the one before, so chunks never interleave. */
 function writer(stream: DenoWriter): (data: Uint8Array | string) => Promise<void> {
-  return async (data) => {
-    let bytes = typeof data === "string" ? encoder.encode(data) : data;
-    while (bytes.byteLength > 0) bytes = bytes.subarray(await stream.write(bytes));
+  let tail = Promise.resolve();
+  return (data) => {
+    const bytes = typeof data === "string" ? encoder.encode(data) : data.slice();
+    tail = tail.then(async () => {
+      let rest = bytes;
+      while (rest.byteLength > 0) rest = rest.subarray(await stream.write(rest));
+    });
+    return tail;
   };
 }
 

@@ -35,8 +35,8 @@ test("a ring of one keeps the latest event", () => {
 });
 
 test("the constructor refuses a capacity below 1", () => {
-  assert.throws(() => new AuditRing(0), RangeError);
-  assert.throws(() => new AuditRing(1.5), RangeError);
+  assert.throws(() => new AuditRing(0), (e: unknown) => e instanceof RangeError);
+  assert.throws(() => new AuditRing(1.5), (e: unknown) => e instanceof RangeError);
 });
 
 test.run();

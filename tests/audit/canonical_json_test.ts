@@ -14,10 +14,10 @@ test("canonicalJson() is stable under parse and re-serialize", () => {
 });
 
 test("canonicalJson() refuses values JSON cannot carry exactly", () => {
-  assert.throws(() => canonicalJson(Number.NaN), TypeError);
-  assert.throws(() => canonicalJson({ a: Infinity }), TypeError);
-  assert.throws(() => canonicalJson({ a: undefined } as unknown as JsonValue), TypeError);
-  assert.throws(() => canonicalJson(1n as unknown as JsonValue), TypeError);
+  assert.throws(() => canonicalJson(Number.NaN), (e: unknown) => e instanceof TypeError);
+  assert.throws(() => canonicalJson({ a: Infinity }), (e: unknown) => e instanceof TypeError);
+  assert.throws(() => canonicalJson({ a: undefined } as unknown as JsonValue), (e: unknown) => e instanceof TypeError);
+  assert.throws(() => canonicalJson(1n as unknown as JsonValue), (e: unknown) => e instanceof TypeError);
 });
 
 test.run();

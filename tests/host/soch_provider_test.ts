@@ -218,7 +218,7 @@ test("base64 helpers are strict and round-trip every byte", () => {
   assert.equal(decodeBase64(encodeBase64(all)), all);
   assert.equal(decodeBase64(""), new Uint8Array(0));
   for (const bad of ["A", "AA", "AA=", "AAA", "A===", "AA==AA==", "AA-_", "AA\n==", " AAA"]) {
-    assert.throws(() => decodeBase64(bad), SandboxError, bad);
+    assert.throws(() => decodeBase64(bad), (e: unknown) => e instanceof SandboxError, bad);
   }
 });
 

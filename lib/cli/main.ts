@@ -1,0 +1,67 @@
+/**
+ * The `wasm-sandbox` command line: dispatches to a command and turns every
+ * failure into one line `error[CODE]: message` and exit code 125.
+ *
+ * @module
+ */
+import { SandboxError } from "../errors.ts";
+import { inspectCommand } from "./inspect_command.ts";
+import { runCommand } from "./run_command.ts";
+import type { Terminal } from "./terminal.ts";
+
+/** Exit code for a sandbox error (as `wasmtime` uses for its own failures). */
+export const SANDBOX_ERROR_EXIT = 125;
+
+const USAGE = `wasm-sandbox: run untrusted WebAssembly plugins safely
+
+usage:
+  wasm-sandbox run [flags] FILE.wasm [-- ARGS...]
+  wasm-sandbox inspect [--json] FILE.wasm
+  wasm-sandbox --help | --version
+
+run flags:
+  --dir HOST::GUEST[:ro]   mount a host directory (loaded into memory; read-write ones are written back at exit)
+  --env NAME=VALUE         set a guest environment variable (the host's environment is never passed)
+  --stdin FILE             feed FILE to the guest's stdin
+  --deterministic          fixed clocks and seeded randomness: identical runs
+  --allow CAP[,CAP...]     grant capabilities (e.g. soch:read)
+  --deny CAP[,CAP...]      remove capabilities from the defaults
+                           (defaults: wasi:args,env,stdio,clock,random,proc; wasi:fs with --dir)
+  --max-memory-pages N     cap linear memory (64 KiB pages)
+  --max-output-bytes N     cap captured stdout and stderr, each
+  --stats                  print a summary on stderr at the end
+  --stats-json FILE        write the summary as JSON
+
+exit code: the plugin's; 125 with "error[CODE]: message" on stderr for a sandbox error.
+`;
+
+/** Runs the CLI with `terminal.args`; returns the exit code. */
+export async function main(terminal: Terminal, version: string): Promise<number> {
+  const [command, ...rest] = terminal.args;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(rest, terminal);
+      case "inspect":
+        return await inspectCommand(rest, terminal);
+      case "--version":
+      case "version":
+        await terminal.writeOut(`wasm-sandbox ${version}\n`);
+        return 0;
+      case undefined:
+      case "--help":
+      case "help":
+      case "-h":
+        await terminal.writeOut(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new SandboxError("InvalidArgument", `unknown command "${command}"; try wasm-sandbox --help`);
+    }
+  } catch (err) {
+    const error = err instanceof SandboxError
+      ? err
+      : new SandboxError("IoError", `unexpected host failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    await terminal.writeErr(`error[${error.code}]: ${error.message.replaceAll("\n", " ")}\n`);
+    return SANDBOX_ERROR_EXIT;
+  }
+}

@@ -1,0 +1,150 @@
+// The byte sequences the rewriter injects into a function, built once per
+// (local layout, mode) and cached: every sequence is stack-neutral, so it can
+// sit between any two instructions without changing what the guest computes.
+import { writeS32, writeU32 } from "../wasm/leb128.ts";
+
+/** Indices the injected code refers to. */
+export interface InjectionTargets {
+  fuelGlobal: number;
+  reasonGlobal: number;
+  depthGlobal: number;
+  maxStackDepth: number | undefined;
+}
+
+/** Per-function injected sequences. `undefined` parts are not needed in this mode. */
+export interface Snippets {
+  /** Starts a charge: pushes the current fuel. Followed by `i64.const c`, then `chargeTail`. */
+  chargeHead: Uint8Array;
+  /** Ends a charge: `i64.sub` and stores the fuel back where it lives. */
+  chargeTail: Uint8Array;
+  /** Ends a charge by storing into the global (before a call in local mode). */
+  chargeToGlobalTail: Uint8Array;
+  /** Copies the cached fuel to the global (before a call, return or trap) in local mode. */
+  writeBack: Uint8Array;
+  /** Reloads the cached fuel from the global (after a call, at a handler) in local mode. */
+  reload: Uint8Array;
+  /** At a loop header: traps with reason 1 when fuel is negative. */
+  loopCheck: Uint8Array;
+  /** Function entry: depth increment and check, fuel load and check, then `block <bt>` follows. */
+  prologue: Uint8Array;
+  /** After the wrapper block: writes fuel back, decrements depth, then `end`. */
+  epilogue: Uint8Array;
+  /** Before `return` and tail calls: depth back to the caller's. */
+  depthExit: Uint8Array;
+  /** Restores the depth global from the local after a caught exception. */
+  depthRestore: Uint8Array;
+  /** Dynamic charge, part 1: keeps the length operand and starts `fuel - length * k`. */
+  dynamicHead: Uint8Array;
+}
+
+const GLOBAL_GET = 0x23;
+const GLOBAL_SET = 0x24;
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_CONST = 0x41;
+const I64_CONST = 0x42;
+const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
+const I32_GT_U = 0x4b;
+const I64_LT_S = 0x53;
+const I64_SUB = 0x7d;
+const I64_EXTEND_I32_U = 0xad;
+const IF = 0x04;
+const EMPTY = 0x40;
+const UNREACHABLE = 0x00;
+const END = 0x0b;
+
+class Bytes {
+  readonly #bytes: number[] = [];
+  op(code: number, index?: number): this {
+    this.#bytes.push(code);
+    if (index !== undefined) this.u32(index);
+    return this;
+  }
+  u32(value: number): this {
+    const tmp = new Uint8Array(5);
+    const n = writeU32(tmp, 0, value);
+    for (let i = 0; i < n; i++) this.#bytes.push(tmp[i]!);
+    return this;
+  }
+  s32(value: number): this {
+    const tmp = new Uint8Array(5);
+    const n = writeS32(tmp, 0, value);
+    for (let i = 0; i < n; i++) this.#bytes.push(tmp[i]!);
+    return this;
+  }
+  raw(bytes: Uint8Array): this {
+    for (const b of bytes) this.#bytes.push(b);
+    return this;
+  }
+  done(): Uint8Array {
+    return new Uint8Array(this.#bytes);
+  }
+}
+
+/** Where the fuel lives in a function: a cached local, or the global itself. */
+export interface FunctionLayout {
+  /** Local holding the cached fuel; `-1` when fuel stays in the global. */
+  fuelLocal: number;
+  /** Local holding this frame's depth; `-1` without a depth limit. */
+  depthLocal: number;
+  /** Scratch i32 local for the length operand of dynamic charges; `-1` without fuel. */
+  scratchLocal: number;
+  meterFuel: boolean;
+}
+
+/** Builds every sequence for one function layout. */
+export function buildSnippets(targets: InjectionTargets, layout: FunctionLayout): Snippets {
+  const { fuelGlobal: F, reasonGlobal: R, depthGlobal: D, maxStackDepth } = targets;
+  const { fuelLocal: f, depthLocal: d, scratchLocal: n, meterFuel } = layout;
+  const cached = f >= 0;
+  const getFuel = () => (cached ? new Bytes().op(LOCAL_GET, f) : new Bytes().op(GLOBAL_GET, F));
+  const setFuel = (b: Bytes) => (cached ? b.op(LOCAL_SET, f) : b.op(GLOBAL_SET, F));
+  const trap = (reason: number, b: Bytes) =>
+    b.op(IF).op(EMPTY).op(I32_CONST).s32(reason).op(GLOBAL_SET, R).op(UNREACHABLE).op(END);
+
+  const writeBack = cached ? new Bytes().op(LOCAL_GET, f).op(GLOBAL_SET, F).done() : new Uint8Array(0);
+  const loopCheck = new Bytes();
+  if (meterFuel) {
+    loopCheck.raw(getFuel().done()).op(I64_CONST).s32(0).op(I64_LT_S).op(IF).op(EMPTY);
+    // Leave the exact (negative) remainder in the global for the host.
+    loopCheck.raw(writeBack).op(I32_CONST).s32(1).op(GLOBAL_SET, R).op(UNREACHABLE).op(END);
+  }
+
+  const prologue = new Bytes();
+  if (maxStackDepth !== undefined) {
+    prologue.op(GLOBAL_GET, D).op(I32_CONST).s32(1).op(I32_ADD).op(LOCAL_TEE, d).op(GLOBAL_SET, D);
+    prologue.op(LOCAL_GET, d).op(I32_CONST).s32(maxStackDepth | 0).op(I32_GT_U);
+    trap(2, prologue);
+  }
+  if (meterFuel) {
+    if (cached) prologue.op(GLOBAL_GET, F).op(LOCAL_TEE, f);
+    else prologue.op(GLOBAL_GET, F);
+    prologue.op(I64_CONST).s32(0).op(I64_LT_S);
+    trap(1, prologue);
+  }
+
+  const depthExit = maxStackDepth === undefined
+    ? new Uint8Array(0)
+    : new Bytes().op(LOCAL_GET, d).op(I32_CONST).s32(1).op(I32_SUB).op(GLOBAL_SET, D).done();
+  const epilogue = new Bytes();
+  if (meterFuel) epilogue.raw(writeBack);
+  epilogue.raw(depthExit).op(END);
+
+  return {
+    chargeHead: getFuel().done(),
+    chargeTail: setFuel(new Bytes().op(I64_SUB)).done(),
+    chargeToGlobalTail: new Bytes().op(I64_SUB).op(GLOBAL_SET, F).done(),
+    writeBack,
+    reload: cached ? new Bytes().op(GLOBAL_GET, F).op(LOCAL_SET, f).done() : new Uint8Array(0),
+    loopCheck: loopCheck.done(),
+    prologue: prologue.done(),
+    epilogue: epilogue.done(),
+    depthExit,
+    depthRestore: maxStackDepth === undefined ? new Uint8Array(0) : new Bytes().op(LOCAL_GET, d).op(GLOBAL_SET, D).done(),
+    dynamicHead: n < 0
+      ? new Uint8Array(0)
+      : new Bytes().op(LOCAL_TEE, n).raw(getFuel().done()).op(LOCAL_GET, n).op(I64_EXTEND_I32_U).done(),
+  };
+}

@@ -1,0 +1,528 @@
+/**
+ * The fuel and limits rewriter. `instrument()` takes a module's bytes and
+ * returns a standalone module (no new imports) that
+ *
+ * - meters fuel: a module-defined mutable i64 global holds the remaining
+ *   fuel; each function caches it in a local, charges the statically summed
+ *   cost of each stretch of straight-line code where that stretch ends, and
+ *   checks it at function entry and at loop headers. Out of fuel, it sets the
+ *   trap-reason global to 1 and executes `unreachable`;
+ * - limits call depth (with `maxStackDepth`): a depth global counts frames;
+ *   past the limit it sets the trap-reason global to 2 and traps;
+ * - caps memories and tables at `maxMemoryPages` / `maxTableElements`.
+ *
+ * Sections it does not change are copied byte for byte, and the result is
+ * checked with `WebAssembly.validate` before it is returned. See docs/FUEL.md.
+ *
+ * @module
+ */
+import { SandboxError } from "../errors.ts";
+import { skipConstExpr } from "../wasm/const_expr.ts";
+import { unsupportedFeature } from "../wasm/feature_error.ts";
+import { readLimits } from "../wasm/limits.ts";
+import { WasmReader } from "../wasm/reader.ts";
+import { readSections, type SectionHeader, SectionId, WASM_PREAMBLE } from "../wasm/sections.ts";
+import { encodeValType, type FuncType, readRefType, readTypeEntry, readValType } from "../wasm/value_types.ts";
+import { WasmWriter } from "../wasm/writer.ts";
+import { BodyRewriter, type FunctionShape } from "./_body_rewriter.ts";
+import { type CostTable, resolveCosts } from "./cost_table.ts";
+import { copyMemoryType, copyTableType, type LimitCaps } from "./_limits.ts";
+
+export type { CostTable } from "./cost_table.ts";
+
+/**
+ * Export name of the injected fuel global: a mutable i64 holding the
+ * remaining fuel. The host sets it before a call and reads it after; the
+ * fuel consumed by the call is the difference. It may end slightly below
+ * zero (see docs/FUEL.md): treat a negative value as exhausted.
+ */
+export const FUEL_GLOBAL_EXPORT = "__wasm_sandbox_fuel";
+
+/**
+ * Export name of the injected trap-reason global: a mutable i32 that is 0
+ * until injected code traps, then 1 (out of fuel) or 2 (call depth exceeded).
+ * A trap with the global at 0 is the guest's own. The host resets it to 0
+ * after handling a trap.
+ */
+export const TRAP_REASON_GLOBAL_EXPORT = "__wasm_sandbox_trap_reason";
+
+/**
+ * Export name of the injected call-depth global: a mutable i32 counting the
+ * guest frames currently on the stack. A trap or an exception that escapes
+ * to the host skips the decrements, so the host resets it to 0 after any
+ * call that did not return normally.
+ */
+export const DEPTH_GLOBAL_EXPORT = "__wasm_sandbox_depth";
+
+/** What {@linkcode instrument} injects and caps. */
+export interface InstrumentOptions {
+  /** Inject fuel metering. Default true. */
+  fuel?: boolean;
+  /** Cost model overrides, merged into the default (see {@linkcode CostTable}). */
+  costs?: Partial<CostTable>;
+  /** Inject a call-depth limit of this many guest frames (1 to 2^31 - 1). */
+  maxStackDepth?: number;
+  /** Cap every memory at this many 64 KiB pages (0 to 65536). */
+  maxMemoryPages?: number;
+  /** Cap every table at this many elements. */
+  maxTableElements?: number;
+  /**
+   * Initial value of the fuel global: the budget of the start function,
+   * which runs while instantiating, before the host can set the global.
+   * Default 0n (a start function that loops then runs out of fuel).
+   */
+  initialFuel?: bigint;
+  /** Check the output with `WebAssembly.validate` (default true). */
+  validate?: boolean;
+}
+
+interface ModuleLayout {
+  types: FuncType[];
+  /** Type index of each module-defined function. */
+  functionTypes: number[];
+  importedFunctions: number;
+  importedGlobals: number;
+  definedGlobals: number;
+  exportNames: Set<string>;
+  hasMemoryOrTableImport: boolean;
+}
+
+const SECTION_RANK_GLOBAL = 7;
+const SECTION_RANK_EXPORT = 8;
+const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
+
+function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SandboxError("InvalidArgument", `${name} must be an integer between ${min} and ${max}, got ${value}`);
+  }
+}
+
+function readLayout(bytes: Uint8Array, sections: SectionHeader[]): ModuleLayout {
+  const layout: ModuleLayout = {
+    types: [],
+    functionTypes: [],
+    importedFunctions: 0,
+    importedGlobals: 0,
+    definedGlobals: 0,
+    exportNames: new Set(),
+    hasMemoryOrTableImport: false,
+  };
+  const reader = new WasmReader(bytes);
+  for (const section of sections) {
+    reader.offset = section.start;
+    reader.end = section.end;
+    const what = `section ${section.id}`;
+    switch (section.id) {
+      case SectionId.Type:
+        reader.withEnd(section.end, what, () => {
+          const count = reader.readCount(1);
+          for (let i = 0; i < count; i++) layout.types.push(readTypeEntry(reader));
+        });
+        break;
+      case SectionId.Import:
+        reader.withEnd(section.end, what, () => {
+          const count = reader.readCount(4);
+          for (let i = 0; i < count; i++) {
+            reader.readName();
+            reader.readName();
+            const at = reader.offset;
+            const kind = reader.readU8();
+            if (kind === 0) {
+              reader.readU32();
+              layout.importedFunctions++;
+            } else if (kind === 1) {
+              readRefType(reader);
+              if (readLimits(reader, "table").is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
+              layout.hasMemoryOrTableImport = true;
+            } else if (kind === 2) {
+              if (readLimits(reader, "memory").is64) throw unsupportedFeature("memory64", at);
+              layout.hasMemoryOrTableImport = true;
+            } else if (kind === 3) {
+              readValType(reader);
+              reader.readU8();
+              layout.importedGlobals++;
+            } else if (kind === 4) {
+              reader.readU8();
+              reader.readU32();
+            } else {
+              throw reader.error(`unknown import kind ${kind}`, at);
+            }
+          }
+        });
+        break;
+      case SectionId.Function:
+        reader.withEnd(section.end, what, () => {
+          const count = reader.readCount(1);
+          for (let i = 0; i < count; i++) {
+            const at = reader.offset;
+            const index = reader.readU32();
+            if (index >= layout.types.length) throw reader.error(`function type index ${index} is out of range`, at);
+            layout.functionTypes.push(index);
+          }
+        });
+        break;
+      case SectionId.Table:
+        reader.withEnd(section.end, what, () => {
+          const count = reader.readCount(3);
+          for (let i = 0; i < count; i++) {
+            const at = reader.offset;
+            const withInit = reader.peekU8() === 0x40;
+            if (withInit) reader.skip(2);
+            readRefType(reader);
+            if (readLimits(reader, "table").is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
+            if (withInit) skipConstExpr(reader);
+          }
+        });
+        break;
+      case SectionId.Global:
+        layout.definedGlobals = reader.readCount(3);
+        break;
+      case SectionId.Export:
+        reader.withEnd(section.end, what, () => {
+          const count = reader.readCount(3);
+          for (let i = 0; i < count; i++) {
+            layout.exportNames.add(reader.readName());
+            reader.readU8();
+            reader.readU32();
+          }
+        });
+        break;
+      default:
+        break;
+    }
+  }
+  return layout;
+}
+
+/**
+ * Instruments a module. Returns new bytes; the input is not modified.
+ *
+ * Throws `SandboxError` with code `InvalidModule` for malformed or invalid
+ * modules and for features the rewriter does not support (GC, memory64:
+ * the message names the feature), `MemoryLimit` when a memory or table starts
+ * above its cap, and `InvalidArgument` for bad options.
+ *
+ * @example
+ * ```ts
+ * const metered = instrument(bytes, { maxStackDepth: 10_000, maxMemoryPages: 256 });
+ * const { instance } = await WebAssembly.instantiate(metered, imports);
+ * const fuel = instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global;
+ * fuel.value = 1_000_000n;
+ * (instance.exports.run as () => void)();
+ * const consumed = 1_000_000n - (fuel.value as bigint);
+ * ```
+ */
+export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): Uint8Array {
+  const meterFuel = options.fuel ?? true;
+  checkInteger("maxStackDepth", options.maxStackDepth, 1, 2 ** 31 - 1);
+  checkInteger("maxMemoryPages", options.maxMemoryPages, 0, 65536);
+  checkInteger("maxTableElements", options.maxTableElements, 0, 2 ** 32 - 1);
+  const initialFuel = options.initialFuel ?? 0n;
+  if (typeof initialFuel !== "bigint" || BigInt.asIntN(64, initialFuel) !== initialFuel) {
+    throw new SandboxError("InvalidArgument", "initialFuel must be a bigint in the i64 range");
+  }
+  const costs = resolveCosts(options.costs);
+  let output: Uint8Array;
+  try {
+    output = rewriteModule(wasm, {
+      meterFuel,
+      costs,
+      maxStackDepth: options.maxStackDepth,
+      caps: { maxMemoryPages: options.maxMemoryPages, maxTableElements: options.maxTableElements },
+      initialFuel,
+    });
+  } catch (err) {
+    if (err instanceof SandboxError) throw err;
+    // Hostile input must never escape as a TypeError or RangeError.
+    throw new SandboxError("InvalidModule", `could not rewrite the module: ${(err as Error).message}`, { cause: err });
+  }
+  if (options.validate !== false) checkOutput(wasm, output);
+  return output;
+}
+
+function checkOutput(input: Uint8Array, output: Uint8Array): void {
+  if (WebAssembly.validate(output as Uint8Array<ArrayBuffer>)) return;
+  let reason = "it does not validate";
+  try {
+    new WebAssembly.Module(input as Uint8Array<ArrayBuffer>);
+  } catch (err) {
+    reason = (err as Error).message;
+    throw new SandboxError("InvalidModule", `not a valid WebAssembly module: ${reason}`, { cause: err });
+  }
+  throw new SandboxError(
+    "InvalidModule",
+    "the rewriter produced an invalid module from a valid one; this is a bug in wasm-sandbox, please report it with the module",
+  );
+}
+
+interface RewriteSettings {
+  meterFuel: boolean;
+  costs: ReturnType<typeof resolveCosts>;
+  maxStackDepth: number | undefined;
+  caps: LimitCaps;
+  initialFuel: bigint;
+}
+
+function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array {
+  const sections = readSections(bytes);
+  const layout = readLayout(bytes, sections);
+  const instrumentCode = settings.meterFuel || settings.maxStackDepth !== undefined;
+  const capLimits = settings.caps.maxMemoryPages !== undefined || settings.caps.maxTableElements !== undefined;
+
+  if (instrumentCode) {
+    for (const name of [FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT, DEPTH_GLOBAL_EXPORT]) {
+      if (layout.exportNames.has(name)) {
+        throw new SandboxError("InvalidModule", `the module already exports ${JSON.stringify(name)}, a name the sandbox reserves`);
+      }
+    }
+  }
+
+  // Each function body is wrapped in a block so that branches to the
+  // function's own label still pass through the epilogue; a multi-value
+  // result needs a [] -> results type for that block.
+  const extraTypes: FuncType[] = [];
+  const shapes: FunctionShape[] = [];
+  if (instrumentCode) {
+    const byResults = new Map<string, Uint8Array>();
+    for (const typeIndex of layout.functionTypes) {
+      const type = layout.types[typeIndex]!;
+      const key = type.results.join(",");
+      let blockType = byResults.get(key);
+      if (blockType === undefined) {
+        const encoded: number[] = [];
+        if (type.results.length === 0) encoded.push(0x40);
+        else if (type.results.length === 1) encodeValType(type.results[0]!, encoded);
+        else {
+          const writer = new WasmWriter(16);
+          writer.writeS64(layout.types.length + extraTypes.length);
+          encoded.push(...writer.toBytes());
+          extraTypes.push({ params: [], results: type.results });
+        }
+        blockType = new Uint8Array(encoded);
+        byResults.set(key, blockType);
+      }
+      shapes.push({ paramCount: type.params.length, wrapperBlockType: blockType });
+    }
+  }
+
+  const fuelGlobal = layout.importedGlobals + layout.definedGlobals;
+  const targets = {
+    fuelGlobal,
+    reasonGlobal: fuelGlobal + 1,
+    depthGlobal: fuelGlobal + 2,
+    maxStackDepth: settings.maxStackDepth,
+  };
+
+  const out = new WasmWriter(Math.ceil(bytes.length * 1.4) + 256);
+  out.writeBytes(WASM_PREAMBLE);
+  const reader = new WasmReader(bytes);
+  let globalsWritten = !instrumentCode;
+  let exportsWritten = !instrumentCode;
+
+  const section = (id: number, body: () => void) => {
+    out.writeU8(id);
+    const start = out.length;
+    body();
+    out.prefixSize(start);
+  };
+  const writeInjectedGlobals = () => {
+    out.writeU8(0x7e); // i64, mutable, = initialFuel
+    out.writeU8(1);
+    out.writeU8(0x42);
+    out.writeS64(settings.initialFuel);
+    out.writeU8(0x0b);
+    for (let i = 0; i < 2; i++) {
+      out.writeBytes(new Uint8Array([0x7f, 1, 0x41, 0, 0x0b])); // i32, mutable, = 0
+    }
+  };
+  const writeInjectedExports = () => {
+    const names = [FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT, DEPTH_GLOBAL_EXPORT];
+    names.forEach((name, i) => {
+      out.writeName(name);
+      out.writeU8(0x03);
+      out.writeU32(fuelGlobal + i);
+    });
+  };
+  const copyVerbatim = (s: SectionHeader) => out.copyRange(bytes, s.headerStart, s.end);
+
+  for (const s of sections) {
+    const rank = RANK[s.id] ?? 0;
+    if (!globalsWritten && rank > SECTION_RANK_GLOBAL) {
+      section(SectionId.Global, () => {
+        out.writeU32(3);
+        writeInjectedGlobals();
+      });
+      globalsWritten = true;
+    }
+    if (!exportsWritten && rank > SECTION_RANK_EXPORT) {
+      section(SectionId.Export, () => {
+        out.writeU32(3);
+        writeInjectedExports();
+      });
+      exportsWritten = true;
+    }
+    reader.offset = s.start;
+    reader.end = s.end;
+    switch (s.id) {
+      case SectionId.Type:
+        if (extraTypes.length === 0) {
+          copyVerbatim(s);
+          break;
+        }
+        section(SectionId.Type, () => {
+          const count = reader.readU32();
+          out.writeU32(count + extraTypes.length);
+          out.copyRange(bytes, reader.offset, s.end);
+          for (const type of extraTypes) {
+            out.writeU8(0x60);
+            out.writeU32(0);
+            out.writeU32(type.results.length);
+            const encoded: number[] = [];
+            for (const result of type.results) encodeValType(result, encoded);
+            out.writeBytes(new Uint8Array(encoded));
+          }
+        });
+        break;
+      case SectionId.Import:
+        if (!capLimits || !layout.hasMemoryOrTableImport) {
+          copyVerbatim(s);
+          break;
+        }
+        section(SectionId.Import, () => {
+          const count = reader.readU32();
+          out.writeU32(count);
+          for (let i = 0; i < count; i++) {
+            const entryStart = reader.offset;
+            const module = reader.readName();
+            const name = reader.readName();
+            const kind = reader.readU8();
+            const what = `imported ${kind === 2 ? "memory" : "table"} ${JSON.stringify(`${module}.${name}`)}`;
+            if (kind === 1 || kind === 2) out.copyRange(bytes, entryStart, reader.offset);
+            if (kind === 2) copyMemoryType(reader, out, settings.caps, what);
+            else if (kind === 1) copyTableType(reader, out, settings.caps, what, () => readRefType(reader));
+            else {
+              if (kind === 0) reader.readU32();
+              else if (kind === 3) {
+                readValType(reader);
+                reader.readU8();
+              } else {
+                reader.readU8();
+                reader.readU32();
+              }
+              out.copyRange(bytes, entryStart, reader.offset);
+            }
+          }
+        });
+        break;
+      case SectionId.Table:
+        if (settings.caps.maxTableElements === undefined) {
+          copyVerbatim(s);
+          break;
+        }
+        section(SectionId.Table, () => {
+          const count = reader.readU32();
+          out.writeU32(count);
+          for (let i = 0; i < count; i++) {
+            const what = `table ${i}`;
+            if (reader.peekU8() === 0x40) {
+              // Table with an initialiser: 0x40 0x00 tabletype expr.
+              out.copyRange(bytes, reader.offset, reader.offset + 2);
+              reader.skip(2);
+              copyTableType(reader, out, settings.caps, what, () => readRefType(reader));
+              const exprStart = reader.offset;
+              skipConstExpr(reader);
+              out.copyRange(bytes, exprStart, reader.offset);
+            } else {
+              copyTableType(reader, out, settings.caps, what, () => readRefType(reader));
+            }
+          }
+        });
+        break;
+      case SectionId.Memory: {
+        reader.withEnd(s.end, "memory section", () => {
+          const count = reader.readCount(2);
+          for (let i = 0; i < count; i++) {
+            const at = reader.offset;
+            if (readLimits(reader, "memory").is64) throw unsupportedFeature("memory64", at);
+          }
+        });
+        if (settings.caps.maxMemoryPages === undefined) {
+          copyVerbatim(s);
+          break;
+        }
+        reader.offset = s.start;
+        section(SectionId.Memory, () => {
+          const count = reader.readU32();
+          out.writeU32(count);
+          for (let i = 0; i < count; i++) copyMemoryType(reader, out, settings.caps, `memory ${i}`);
+        });
+        break;
+      }
+      case SectionId.Global:
+        if (globalsWritten) {
+          copyVerbatim(s);
+          break;
+        }
+        section(SectionId.Global, () => {
+          const count = reader.readU32();
+          out.writeU32(count + 3);
+          out.copyRange(bytes, reader.offset, s.end);
+          writeInjectedGlobals();
+        });
+        globalsWritten = true;
+        break;
+      case SectionId.Export:
+        if (exportsWritten) {
+          copyVerbatim(s);
+          break;
+        }
+        section(SectionId.Export, () => {
+          const count = reader.readU32();
+          out.writeU32(count + 3);
+          out.copyRange(bytes, reader.offset, s.end);
+          writeInjectedExports();
+        });
+        exportsWritten = true;
+        break;
+      case SectionId.Code:
+        if (!instrumentCode) {
+          copyVerbatim(s);
+          break;
+        }
+        section(SectionId.Code, () => {
+          const count = reader.readCount(1);
+          if (count !== shapes.length) {
+            throw reader.error(`the code section has ${count} bodies for ${shapes.length} declared functions`, s.start);
+          }
+          out.writeU32(count);
+          const rewriter = new BodyRewriter(bytes, out, { targets, costs: settings.costs, meterFuel: settings.meterFuel });
+          for (let i = 0; i < count; i++) {
+            const size = reader.readU32();
+            const bodyStart = reader.offset;
+            reader.skip(size);
+            const bodyStartOut = out.length;
+            rewriter.rewrite(bodyStart, bodyStart + size, shapes[i]!);
+            out.prefixSize(bodyStartOut);
+          }
+          if (!reader.atEnd) throw reader.error("bytes after the last function body");
+        });
+        break;
+      default:
+        copyVerbatim(s);
+    }
+  }
+  if (!globalsWritten) {
+    section(SectionId.Global, () => {
+      out.writeU32(3);
+      writeInjectedGlobals();
+    });
+  }
+  if (!exportsWritten) {
+    section(SectionId.Export, () => {
+      out.writeU32(3);
+      writeInjectedExports();
+    });
+  }
+  return out.toBytes();
+}
