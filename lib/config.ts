@@ -6,6 +6,7 @@
 import type { HostLogger } from "./host/guest_logger.ts";
 import { stderrLogger } from "./host/guest_logger.ts";
 import type { HostContextProvider } from "./host/soch_namespace.ts";
+import type { AuditLog } from "./audit/audit_log.ts";
 
 /** Configuration of a {@linkcode WasmSandboxRuntime}; every field has a safe default. */
 export interface SandboxConfig {
@@ -35,6 +36,12 @@ export interface SandboxConfig {
   provider: HostContextProvider | undefined;
   /** Where `log_message` output goes. Default: JSON lines on stderr. */
   logger: HostLogger;
+  /**
+   * Receives a record of every host call of every plugin, WASI included,
+   * allowed or denied. Default: an `AuditLog` keeping the last 10 000 records
+   * in memory (`runtime.audit`); give one with sinks for a hash-chained file.
+   */
+  audit: AuditLog | undefined;
   /** Accept shared (threads) memories. Default false: they would let memory outlive isolation. */
   allowSharedMemory: boolean;
   /**
@@ -63,6 +70,7 @@ export function defaultSandboxConfig(): SandboxConfig {
     randomSeed: 0,
     provider: undefined,
     logger: stderrLogger,
+    audit: undefined,
     allowSharedMemory: false,
     allowPrecompiledModules: false,
     cacheDir: undefined,

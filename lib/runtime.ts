@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { AuditLog } from "./audit/audit_log.ts";
 import { defaultSandboxConfig } from "./config.ts";
 import type { SandboxConfig } from "./config.ts";
 import { SandboxError } from "./errors.ts";
@@ -39,7 +40,7 @@ export interface PluginOptions extends Partial<SandboxConfig> {
   registrars?: HostFunctionRegistrar[];
   /** Link imports the plugin holds no capability for to refusing stubs instead of failing the load. */
   linkDeniedAsStubs?: boolean;
-  /** Receives one record per host call. */
+  /** Receives one record per host call, besides the runtime's audit log. */
   recorder?: HostCallRecorder;
   /** Where AssemblyScript `trace` output goes (default: dropped). */
   onTrace?: (message: string) => void;
@@ -78,8 +79,12 @@ export class WasmSandboxRuntime {
   readonly #defaultProvider: HostContextProvider = new DefaultHostContextProvider();
   #counters = { pluginsLoaded: 0, pluginsUnloaded: 0, calls: 0, traps: 0, hostCalls: 0 };
 
+  /** The audit log every host call is recorded in. */
+  readonly audit: AuditLog;
+
   constructor(config: Partial<SandboxConfig> = {}) {
     this.config = Object.freeze({ ...defaultSandboxConfig(), ...configOverrides(config) });
+    this.audit = this.config.audit ?? new AuditLog();
   }
 
   /** Loads, checks, compiles (once per distinct bytes and options) and instantiates a plugin. */
@@ -107,7 +112,7 @@ export class WasmSandboxRuntime {
         prepared,
         capabilities,
         linkDeniedAsStubs: options.linkDeniedAsStubs ?? false,
-        recorder: options.recorder,
+        recorder: combineRecorders(settings.audit ?? this.audit, options.recorder),
         logGate,
         environment: () => this.#environment(id, options, settings, logGate, usesWasi),
         onEvent: (event) => {
@@ -227,6 +232,17 @@ export class WasmSandboxRuntime {
       },
     };
   }
+}
+
+/** One recorder feeding both the audit log and the plugin's own recorder, if any. */
+function combineRecorders(audit: HostCallRecorder, extra: HostCallRecorder | undefined): HostCallRecorder {
+  if (!extra) return audit;
+  return {
+    record(event) {
+      audit.record(event);
+      extra.record(event);
+    },
+  };
 }
 
 const CONFIG_KEYS = Object.keys(defaultSandboxConfig()) as Array<keyof SandboxConfig>;

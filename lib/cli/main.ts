@@ -5,6 +5,7 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
+import { auditCommand } from "./audit_command.ts";
 import { inspectCommand } from "./inspect_command.ts";
 import { runCommand } from "./run_command.ts";
 import type { Terminal } from "./terminal.ts";
@@ -17,6 +18,7 @@ const USAGE = `wasm-sandbox: run untrusted WebAssembly plugins safely
 usage:
   wasm-sandbox run [flags] FILE.wasm [-- ARGS...]
   wasm-sandbox inspect [--json] FILE.wasm
+  wasm-sandbox audit verify FILE
   wasm-sandbox --help | --version
 
 run flags:
@@ -29,6 +31,8 @@ run flags:
                            (defaults: wasi:args,env,stdio,clock,random,proc; wasi:fs with --dir)
   --max-memory-pages N     cap linear memory (64 KiB pages)
   --max-output-bytes N     cap captured stdout and stderr, each
+  --soch FILE.json         seed the soch data (keys, values, vectors); written back when soch:write is granted
+  --audit FILE             append a hash-chained JSON-lines record of every host call
   --stats                  print a summary on stderr at the end
   --stats-json FILE        write the summary as JSON
 
@@ -44,6 +48,8 @@ export async function main(terminal: Terminal, version: string): Promise<number>
         return await runCommand(rest, terminal);
       case "inspect":
         return await inspectCommand(rest, terminal);
+      case "audit":
+        return await auditCommand(rest, terminal);
       case "--version":
       case "version":
         await terminal.writeOut(`wasm-sandbox ${version}\n`);

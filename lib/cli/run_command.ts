@@ -4,7 +4,11 @@
  *
  * @module
  */
+import { AuditLog } from "../audit/audit_log.ts";
+import { jsonLinesFileSink } from "../audit/jsonl_file_sink.ts";
+import { readAuditTail } from "../audit/verify_audit.ts";
 import { SandboxError } from "../errors.ts";
+import { DefaultHostContextProvider } from "../host/soch_provider.ts";
 import { BUILTIN_CAPABILITIES, Capabilities, grant } from "../host/capabilities.ts";
 import type { CapabilityToken } from "../host/capabilities.ts";
 import { hostPlatform } from "../platform/host_platform.ts";
@@ -32,6 +36,8 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   deny: { kind: "list" },
   "max-memory-pages": { kind: "string" },
   "max-output-bytes": { kind: "string" },
+  audit: { kind: "string" },
+  soch: { kind: "string" },
 };
 
 /** What a WASI command gets without asking, as with `wasmtime run` (plus `wasi:fs` for each `--dir`). */
@@ -64,7 +70,14 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   const preopens: Preopen[] = mounts.map(({ guestPath, mount }) => ({ guestPath, dir: mount.dir }));
   const stdinPath = stringFlag(args, "stdin");
 
-  const runtime = new WasmSandboxRuntime(config);
+  const auditPath = stringFlag(args, "audit");
+  const audit = auditPath === undefined ? undefined : new AuditLog({
+    sinks: [jsonLinesFileSink(auditPath)],
+    resumeFrom: await readAuditTail(auditPath), // continue an existing, verified chain
+  });
+  const sochPath = stringFlag(args, "soch");
+  const provider = sochPath === undefined ? undefined : await loadSochFile(sochPath);
+  const runtime = new WasmSandboxRuntime({ ...config, audit, provider });
   const started = performance.now();
   const plugin = await runtime.loadPlugin(baseName(file), file, {
     capabilities,
@@ -79,12 +92,32 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   let exitCode: number | undefined;
   try {
     exitCode = (await plugin.run()).exitCode;
-    // The command finished (whatever its exit code): its changes to read-write mounts go back to the host.
+    // The command finished (whatever its exit code): its changes go back to the host.
     for (const { mount } of mounts) if (!mount.readOnly) await mount.writeBack();
+    if (sochPath !== undefined && provider && capabilities.some((t) => t.capability === Capabilities.SochWrite)) {
+      await writeHostFile(sochPath, JSON.stringify(provider.toJSON(), null, 2) + "\n");
+    }
     return exitCode;
   } finally {
+    await audit?.close();
     await reportStats(args, plugin.stats(), performance.now() - started, exitCode, terminal);
   }
+}
+
+async function loadSochFile(path: string): Promise<DefaultHostContextProvider> {
+  const text = new TextDecoder().decode(await readHostFile(path, "--soch"));
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new SandboxError("InvalidArgument", `--soch file ${path} is not JSON: ${(err as Error).message}`);
+  }
+  return DefaultHostContextProvider.fromJSON(data);
+}
+
+async function writeHostFile(path: string, text: string): Promise<void> {
+  const { fs } = await hostPlatform();
+  await fs.writeFile(path, new TextEncoder().encode(text));
 }
 
 function capabilityTokens(allow: string[], deny: string[], withFs: boolean): CapabilityToken[] {
@@ -128,10 +161,7 @@ async function reportStats(
   const summary = runStats(stats, wallTimeMs, exitCode);
   if (args.flags.get("stats") === true) await terminal.writeErr(formatRunStats(summary));
   const jsonPath = stringFlag(args, "stats-json");
-  if (jsonPath !== undefined) {
-    const { fs } = await hostPlatform();
-    await fs.writeFile(jsonPath, new TextEncoder().encode(JSON.stringify(summary, null, 2) + "\n"));
-  }
+  if (jsonPath !== undefined) await writeHostFile(jsonPath, JSON.stringify(summary, null, 2) + "\n");
 }
 
 function baseName(path: string): string {

@@ -11,21 +11,22 @@ export interface InjectionTargets {
   maxStackDepth: number | undefined;
 }
 
-/** Per-function injected sequences. `undefined` parts are not needed in this mode. */
+/**
+ * Per-function injected sequences. A charge is `getFuel`, `i64.const c`,
+ * then `subSet` (or `subSetCheck` at function entry and loop headers).
+ */
 export interface Snippets {
-  /** Starts a charge: pushes the current fuel. Followed by `i64.const c`, then `chargeTail`. */
-  chargeHead: Uint8Array;
-  /** Ends a charge: `i64.sub` and stores the fuel back where it lives. */
-  chargeTail: Uint8Array;
-  /** Ends a charge by storing into the global (before a call in local mode). */
-  chargeToGlobalTail: Uint8Array;
-  /** Copies the cached fuel to the global (before a call, return or trap) in local mode. */
+  /** Pushes the current fuel (from the cached local, or the global). */
+  getFuel: Uint8Array;
+  /** `i64.sub` and stores the fuel back where it lives. */
+  subSet: Uint8Array;
+  /** Like `subSet`, then traps with reason 1 when the fuel is negative. */
+  subSetCheck: Uint8Array;
+  /** Copies the cached fuel to the global (before a call, return or trap). Empty without a cache. */
   writeBack: Uint8Array;
-  /** Reloads the cached fuel from the global (after a call, at a handler) in local mode. */
+  /** Reloads the cached fuel from the global (after a call, at a handler). Empty without a cache. */
   reload: Uint8Array;
-  /** At a loop header: traps with reason 1 when fuel is negative. */
-  loopCheck: Uint8Array;
-  /** Function entry: depth increment and check, fuel load and check, then `block <bt>` follows. */
+  /** Function entry: depth increment and check, then fuel cache load. */
   prologue: Uint8Array;
   /** After the wrapper block: writes fuel back, decrements depth, then `end`. */
   epilogue: Uint8Array;
@@ -33,7 +34,7 @@ export interface Snippets {
   depthExit: Uint8Array;
   /** Restores the depth global from the local after a caught exception. */
   depthRestore: Uint8Array;
-  /** Dynamic charge, part 1: keeps the length operand and starts `fuel - length * k`. */
+  /** Dynamic charge head: keeps the length operand and pushes fuel and the length as i64. */
   dynamicHead: Uint8Array;
 }
 
@@ -105,12 +106,12 @@ export function buildSnippets(targets: InjectionTargets, layout: FunctionLayout)
     b.op(IF).op(EMPTY).op(I32_CONST).s32(reason).op(GLOBAL_SET, R).op(UNREACHABLE).op(END);
 
   const writeBack = cached ? new Bytes().op(LOCAL_GET, f).op(GLOBAL_SET, F).done() : new Uint8Array(0);
-  const loopCheck = new Bytes();
-  if (meterFuel) {
-    loopCheck.raw(getFuel().done()).op(I64_CONST).s32(0).op(I64_LT_S).op(IF).op(EMPTY);
-    // Leave the exact (negative) remainder in the global for the host.
-    loopCheck.raw(writeBack).op(I32_CONST).s32(1).op(GLOBAL_SET, R).op(UNREACHABLE).op(END);
-  }
+  const subSetCheck = new Bytes().op(I64_SUB);
+  if (cached) subSetCheck.op(LOCAL_TEE, f);
+  else subSetCheck.op(GLOBAL_SET, F).op(GLOBAL_GET, F);
+  subSetCheck.op(I64_CONST).s32(0).op(I64_LT_S).op(IF).op(EMPTY);
+  // Leave the exact (negative) remainder in the global for the host.
+  subSetCheck.raw(writeBack).op(I32_CONST).s32(1).op(GLOBAL_SET, R).op(UNREACHABLE).op(END);
 
   const prologue = new Bytes();
   if (maxStackDepth !== undefined) {
@@ -118,12 +119,7 @@ export function buildSnippets(targets: InjectionTargets, layout: FunctionLayout)
     prologue.op(LOCAL_GET, d).op(I32_CONST).s32(maxStackDepth | 0).op(I32_GT_U);
     trap(2, prologue);
   }
-  if (meterFuel) {
-    if (cached) prologue.op(GLOBAL_GET, F).op(LOCAL_TEE, f);
-    else prologue.op(GLOBAL_GET, F);
-    prologue.op(I64_CONST).s32(0).op(I64_LT_S);
-    trap(1, prologue);
-  }
+  if (meterFuel && cached) prologue.op(GLOBAL_GET, F).op(LOCAL_SET, f);
 
   const depthExit = maxStackDepth === undefined
     ? new Uint8Array(0)
@@ -133,12 +129,11 @@ export function buildSnippets(targets: InjectionTargets, layout: FunctionLayout)
   epilogue.raw(depthExit).op(END);
 
   return {
-    chargeHead: getFuel().done(),
-    chargeTail: setFuel(new Bytes().op(I64_SUB)).done(),
-    chargeToGlobalTail: new Bytes().op(I64_SUB).op(GLOBAL_SET, F).done(),
+    getFuel: getFuel().done(),
+    subSet: setFuel(new Bytes().op(I64_SUB)).done(),
+    subSetCheck: subSetCheck.done(),
     writeBack,
     reload: cached ? new Bytes().op(GLOBAL_GET, F).op(LOCAL_SET, f).done() : new Uint8Array(0),
-    loopCheck: loopCheck.done(),
     prologue: prologue.done(),
     epilogue: epilogue.done(),
     depthExit,
