@@ -3,6 +3,13 @@
  *
  * @module
  */
+export { AuditLog } from "./lib/audit/audit_log.ts";
+export type { AuditLogOptions } from "./lib/audit/audit_log.ts";
+export type { AuditEvent, AuditEventInput, AuditGap, SealedAuditRecord } from "./lib/audit/audit_event.ts";
+export { callbackSink } from "./lib/audit/audit_sink.ts";
+export type { AuditSink } from "./lib/audit/audit_sink.ts";
+export { jsonLinesFileSink } from "./lib/audit/jsonl_file_sink.ts";
+export { readAuditTail, verifyAuditFile } from "./lib/audit/verify_audit.ts";
 export { defaultSandboxConfig } from "./lib/config.ts";
 export type { SandboxConfig } from "./lib/config.ts";
 export { isSandboxError, SandboxError, SandboxErrorCode } from "./lib/errors.ts";
@@ -11,8 +18,15 @@ export { AbiCode } from "./lib/host/abi_codes.ts";
 export type { HostCallRecord, HostCallRecorder } from "./lib/host/bridge.ts";
 export { BUILTIN_CAPABILITIES, Capabilities, CapabilityToken, grant, isCapabilityToken } from "./lib/host/capabilities.ts";
 export type { SochScope } from "./lib/host/capabilities.ts";
+export { LOG_LEVELS, stderrLogger } from "./lib/host/guest_logger.ts";
+export type { GuestLogEntry, HostLogger, LogLevel } from "./lib/host/guest_logger.ts";
 export { defineRegistrar } from "./lib/host/registrar.ts";
 export type { HostCallContext, HostFunction, HostFunctionRegistrar, WasmValueType } from "./lib/host/registrar.ts";
+export { SochProviderError } from "./lib/host/soch_namespace.ts";
+export type { HostContextProvider } from "./lib/host/soch_namespace.ts";
+export { DefaultHostContextProvider } from "./lib/host/soch_provider.ts";
+export { reportModule } from "./lib/module_report.ts";
+export type { ImportReport, ModuleReport } from "./lib/module_report.ts";
 export type { PluginSource } from "./lib/module_source.ts";
 export { PluginSandbox } from "./lib/plugin_sandbox.ts";
 export type { PluginMemory, RunResult } from "./lib/plugin_sandbox.ts";
@@ -21,3 +35,15 @@ export { WasmSandboxRuntime } from "./lib/runtime.ts";
 export type { PluginOptions } from "./lib/runtime.ts";
 export { SandboxState } from "./lib/sandbox_state.ts";
 export type { SandboxValue, TypedValue } from "./lib/values.ts";
+export {
+  deterministicClock,
+  memoryTree,
+  mountHostDirectory,
+  seededRandom,
+  systemClock,
+  systemRandom,
+  VirtualDirectory,
+  VirtualFile,
+  VirtualSymlink,
+} from "./lib/wasi/mod.ts";
+export type { HostMount, MountOptions, Preopen, RandomSource, TreeSpec, WasiClock } from "./lib/wasi/mod.ts";

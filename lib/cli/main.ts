@@ -33,6 +33,7 @@ run flags:
   --max-output-bytes N     cap captured stdout and stderr, each
   --soch FILE.json         seed the soch data (keys, values, vectors); written back when soch:write is granted
   --audit FILE             append a hash-chained JSON-lines record of every host call
+  --invoke NAME            call export NAME with ARGS (numbers; i64 as 42n) instead of _start; prints the result
   --stats                  print a summary on stderr at the end
   --stats-json FILE        write the summary as JSON
 

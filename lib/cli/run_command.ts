@@ -38,6 +38,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "max-output-bytes": { kind: "string" },
   audit: { kind: "string" },
   soch: { kind: "string" },
+  invoke: { kind: "string" },
 };
 
 /** What a WASI command gets without asking, as with `wasmtime run` (plus `wasi:fs` for each `--dir`). */
@@ -91,7 +92,14 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
 
   let exitCode: number | undefined;
   try {
-    exitCode = (await plugin.run()).exitCode;
+    const invoke = stringFlag(args, "invoke");
+    if (invoke === undefined) {
+      exitCode = (await plugin.run()).exitCode;
+    } else {
+      const result = await plugin.call(invoke, ...args.passthrough.map(parseInvokeArgument));
+      await terminal.writeOut(`${formatResult(result)}\n`);
+      exitCode = 0;
+    }
     // The command finished (whatever its exit code): its changes go back to the host.
     for (const { mount } of mounts) if (!mount.readOnly) await mount.writeBack();
     if (sochPath !== undefined && provider && capabilities.some((t) => t.capability === Capabilities.SochWrite)) {
@@ -102,6 +110,22 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     await audit?.close();
     await reportStats(args, plugin.stats(), performance.now() - started, exitCode, terminal);
   }
+}
+
+/** `--invoke` arguments: numbers, or bigints (i64) written with an `n` suffix, as in JavaScript. */
+function parseInvokeArgument(text: string): number | bigint {
+  if (/^-?\d+n$/.test(text)) return BigInt(text.slice(0, -1));
+  const value = Number(text);
+  if (text.trim() === "" || Number.isNaN(value)) {
+    throw new SandboxError("InvalidArgument", `--invoke argument "${text}" is not a number (write i64 values as 42n)`);
+  }
+  return value;
+}
+
+function formatResult(result: unknown): string {
+  if (result === undefined) return "";
+  if (Array.isArray(result)) return result.map(formatResult).join(" ");
+  return String(result);
 }
 
 async function loadSochFile(path: string): Promise<DefaultHostContextProvider> {

@@ -130,4 +130,17 @@ test("inspect of random bytes is error[InvalidModule]", async () => {
   assert.match(stderr, /^error\[InvalidModule\]/);
 });
 
+test("--invoke calls an export with numeric arguments and prints the result", async () => {
+  const dir = await tempDir();
+  writeFileSync(`${dir}/math.wasm`, await wat(`(module
+    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+    (func (export "big") (param i64) (result i64) (i64.mul (local.get 0) (i64.const 2))))`));
+  const add = await cli(["run", "--invoke", "add", `${dir}/math.wasm`, "--", "40", "2"]);
+  assert.is(add.stdout, "42\n");
+  assert.is(add.code, 0);
+  assert.is((await cli(["run", "--invoke", "big", `${dir}/math.wasm`, "21n"])).stdout, "42\n");
+  assert.match((await cli(["run", "--invoke", "add", `${dir}/math.wasm`, "x", "1"])).stderr, /error\[InvalidArgument\]/);
+  assert.match((await cli(["run", "--invoke", "nope", `${dir}/math.wasm`])).stderr, /error\[NotFound\]/);
+});
+
 test.run();
