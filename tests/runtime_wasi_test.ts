@@ -124,4 +124,15 @@ test("a module that imports no WASI runs without it", async () => {
   assert.is((await plugin.run().catch((e: SandboxError) => e.code)), "InvalidArgument");
 });
 
+test("an argument or env value that is not valid Unicode is InvalidArgument, and the runtime keeps serving", async () => {
+  const runtime = new WasmSandboxRuntime();
+  const bytes = await wat(HELLO);
+  const bad = await runtime.loadPlugin("bad", bytes, { capabilities: stdio(), args: ["p", "\uD800oops"] }).catch((e) => e);
+  assert.is(bad.code, "InvalidArgument");
+  const badEnv = await runtime.loadPlugin("bad2", bytes, { capabilities: stdio(), env: { K: "\uDC00" } }).catch((e) => e);
+  assert.is(badEnv.code, "InvalidArgument");
+  const good = await runtime.loadPlugin("good", bytes, { capabilities: stdio(), args: ["p", "emoji \u{1F600}"] });
+  assert.is((await good.run()).exitCode, 3);
+});
+
 test.run();

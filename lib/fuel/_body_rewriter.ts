@@ -77,8 +77,24 @@ const K_IF = 3;
 const K_TRY = 4;
 const K_TRY_TABLE = 5;
 
-/** Rewrites [`try_table` found in cached-fuel mode]: the body is redone with fuel in the global. */
-const RETRY_IN_GLOBAL_MODE = -1;
+// Fuel placement modes of one function. A function is first rewritten in
+// global mode (fuel stays in the global, so calls need no write-back). One
+// with loops but few calls is then redone with fuel cached in a local, which
+// keeps hot loops fast; a cache costs a write-back and a reload around every
+// call, so call-heavy functions, whose loops are dominated by their calls
+// anyway, stay in global mode. One with a try_table is redone in the
+// exception-safe mode.
+const M_GLOBAL = 0;
+const M_CACHED = 1;
+const M_EH_SAFE = 2;
+
+/**
+ * A segment's charge is written before its first instruction, when its
+ * total is not known yet: `i64.const` with a two-byte LEB128 placeholder,
+ * patched when the segment ends. Two signed bytes hold up to 2^13 - 1; a
+ * longer segment is split.
+ */
+const PLACEHOLDER_MAX = 8191;
 
 /** Settings shared by every function of a module. */
 export interface BodyRewriterOptions {
@@ -95,7 +111,7 @@ export interface FunctionShape {
 
 let lebEnd = 0;
 
-/** Decodes a u32 LEB128 at `pos` without bounds checks (the caller checks `lebEnd`). */
+/** Decodes a u32 LEB128 at `pos` without bounds checks; the end lands in `lebEnd`. */
 function u32At(bytes: Uint8Array, pos: number): number {
   let result = 0;
   let shift = 0;
@@ -110,7 +126,8 @@ function u32At(bytes: Uint8Array, pos: number): number {
 }
 
 function skipLebAt(bytes: Uint8Array, pos: number): number {
-  // Reading past the end yields undefined (→ 0) and stops; the caller's end check catches it.
+  // Past the end, bytes[pos] is undefined (→ 0) and stops the scan; the
+  // caller's end check then reports the truncation.
   while (((bytes[pos++] ?? 0) & 0x80) !== 0);
   return pos;
 }
@@ -125,6 +142,8 @@ function malformed(offset: number, what: string): SandboxError {
   return new SandboxError("InvalidModule", `malformed function body: ${what} (at byte ${offset})`, { offset });
 }
 
+const ZERO_COSTS = new Int32Array(0x500);
+
 /**
  * Instruments function bodies into a {@linkcode WasmWriter}. One instance per
  * module; it caches the injected sequences by local layout.
@@ -133,28 +152,43 @@ export class BodyRewriter {
   readonly #bytes: Uint8Array;
   readonly #out: WasmWriter;
   readonly #options: BodyRewriterOptions;
+  readonly #fuel: boolean;
   readonly #depthOn: boolean;
-  readonly #snippets = new Map<string, Snippets>();
+  readonly #cost: Int32Array;
+  readonly #snippets = new Map<number, Snippets>();
   #kinds = new Uint8Array(64);
   #targeted = new Uint8Array(64);
+  // The open segment: its accumulated cost and where its placeholder is.
+  #acc = 0;
+  // Loops and calls seen in the current attempt (to pick the mode).
+  #loops = 0;
+  #calls = 0;
+  #chargeAt = -1;
+  #copyFrom = 0;
+  #s!: Snippets;
 
   constructor(bytes: Uint8Array, out: WasmWriter, options: BodyRewriterOptions) {
     this.#bytes = bytes;
     this.#out = out;
     this.#options = options;
+    this.#fuel = options.meterFuel;
     this.#depthOn = options.targets.maxStackDepth !== undefined;
+    this.#cost = options.meterFuel ? options.costs.static : ZERO_COSTS;
   }
 
   /** Writes the instrumented form of the body at `[start, end)` (without its size prefix). */
   rewrite(start: number, end: number, shape: FunctionShape): void {
     const mark = this.#out.length;
-    if (this.#rewriteIn(start, end, shape, false) === RETRY_IN_GLOBAL_MODE) {
+    let mode = M_GLOBAL;
+    for (;;) {
+      const retry = this.#rewriteIn(start, end, shape, mode);
+      if (retry < 0) return;
       this.#out.truncate(mark);
-      this.#rewriteIn(start, end, shape, true);
+      mode = retry;
     }
   }
 
-  #rewriteIn(start: number, end: number, shape: FunctionShape, ehSafe: boolean): number {
+  #rewriteIn(start: number, end: number, shape: FunctionShape, mode: number): number {
     const out = this.#out;
     const reader = new WasmReader(this.#bytes, start, end);
     const groups = reader.readCount(2);
@@ -167,56 +201,129 @@ export class BodyRewriter {
       readValType(reader);
     }
     const localsEnd = reader.offset;
-    const meterFuel = this.#options.meterFuel;
+    const fuel = this.#fuel;
     // New locals go after the existing ones, so no existing index moves.
     let next = shape.paramCount + declared;
-    const fuelLocal = meterFuel && !ehSafe ? next++ : -1;
-    const scratchLocal = meterFuel ? next++ : -1;
+    const fuelLocal = fuel && mode === M_CACHED ? next++ : -1;
+    const scratchLocal = fuel ? next++ : -1;
     const depthLocal = this.#depthOn ? next++ : -1;
-    const key = `${fuelLocal},${scratchLocal},${depthLocal}`;
+    const key = ((fuelLocal + 1) * 65536 + (scratchLocal + 1)) * 65536 + (depthLocal + 1);
     let snippets = this.#snippets.get(key);
     if (snippets === undefined) {
-      snippets = buildSnippets(this.#options.targets, { fuelLocal, scratchLocal, depthLocal, meterFuel });
+      snippets = buildSnippets(this.#options.targets, { fuelLocal, scratchLocal, depthLocal, meterFuel: fuel });
       this.#snippets.set(key, snippets);
     }
+    this.#s = snippets;
 
-    out.writeU32(groups + (fuelLocal >= 0 ? 1 : 0) + (scratchLocal >= 0 ? 1 : 0) + (depthLocal >= 0 ? 1 : 0));
+    const added = (fuelLocal >= 0 ? 1 : 0) + (scratchLocal >= 0 ? 1 : 0) + (depthLocal >= 0 ? 1 : 0);
+    out.writeU32(groups + added);
     out.copyRange(this.#bytes, groupsStart, localsEnd);
-    if (fuelLocal >= 0) {
-      out.writeU8(1);
-      out.writeU8(0x7e); // i64
-    }
-    if (scratchLocal >= 0) {
-      out.writeU8(1);
-      out.writeU8(0x7f); // i32
-    }
-    if (depthLocal >= 0) {
-      out.writeU8(1);
-      out.writeU8(0x7f);
-    }
+    if (fuelLocal >= 0) this.#writeLocal(0x7e);
+    if (scratchLocal >= 0) this.#writeLocal(0x7f);
+    if (depthLocal >= 0) this.#writeLocal(0x7f);
     out.writeBytes(snippets.prologue);
-    out.writeU8(0x02);
-    out.writeBytes(shape.wrapperBlockType);
-    return this.#instructions(localsEnd, end, snippets, ehSafe);
+    // The body is wrapped in a block when something must run on every way
+    // out, so that a branch to the function's own label runs it too.
+    const wrapped = fuelLocal >= 0 || depthLocal >= 0;
+    if (wrapped) {
+      out.writeU8(0x02);
+      out.writeBytes(shape.wrapperBlockType);
+    }
+    this.#acc = 0;
+    this.#chargeAt = -1;
+    this.#copyFrom = localsEnd;
+    this.#loops = 0;
+    this.#calls = 0;
+    if (fuel) this.#openCharge(true);
+    return this.#instructions(localsEnd, end, mode, wrapped);
   }
 
-  #charge(snippets: Snippets, amount: number, toGlobal: boolean): void {
+  #writeLocal(type: number): void {
+    this.#out.writeU8(1);
+    this.#out.writeU8(type);
+  }
+
+  /** Copies the input not yet copied, up to `at`. */
+  #flushInput(at: number): void {
+    this.#out.copyRange(this.#bytes, this.#copyFrom, at);
+    this.#copyFrom = at;
+  }
+
+  /** Writes a charge with a placeholder amount at the current output position. */
+  #openCharge(check: boolean): void {
     const out = this.#out;
-    out.writeBytes(snippets.chargeHead);
+    const s = this.#s;
+    out.writeBytes(s.getFuel);
+    out.writeU8(0x42);
+    this.#chargeAt = out.length;
+    out.writeU8(0x80);
+    out.writeU8(0x00);
+    out.writeBytes(check ? s.subSetCheck : s.subSet);
+    this.#acc = 0;
+  }
+
+  /** Ends the open segment: patches its total into the placeholder. */
+  #closeCharge(): void {
+    const at = this.#chargeAt;
+    if (at >= 0) {
+      const acc = this.#acc;
+      const out = this.#out;
+      const buffer = out.buffer;
+      if (acc < 64) {
+        // Fits in one byte: close the gap (the segment's few bytes move back by one).
+        const length = out.length;
+        if (length - at < 64) {
+          for (let i = at + 1; i < length - 1; i++) buffer[i] = buffer[i + 1]!;
+        } else {
+          buffer.copyWithin(at + 1, at + 2, length);
+        }
+        buffer[at] = acc;
+        out.truncate(length - 1);
+      } else {
+        buffer[at] = 0x80 | (acc & 0x7f);
+        buffer[at + 1] = (acc >> 7) & 0x3f;
+      }
+      this.#chargeAt = -1;
+    }
+    this.#acc = 0;
+  }
+
+  /**
+   * Slow path of charging `cost` for the instruction at `at`: opens a segment
+   * there, or splits one that would overflow its placeholder. A single cost
+   * too large for any placeholder is charged on its own, exactly.
+   */
+  #chargeSlow(at: number, cost: number): void {
+    this.#closeCharge();
+    this.#flushInput(at);
+    if (cost > PLACEHOLDER_MAX) {
+      this.#exactCharge(cost);
+      return;
+    }
+    this.#openCharge(false);
+    this.#acc = cost;
+  }
+
+  #exactCharge(amount: number): void {
+    const out = this.#out;
+    out.writeBytes(this.#s.getFuel);
     out.writeU8(0x42);
     out.writeS64(amount);
-    out.writeBytes(toGlobal ? snippets.chargeToGlobalTail : snippets.chargeTail);
+    out.writeBytes(this.#s.subSet);
   }
 
-  #dynamicCharge(snippets: Snippets, perUnit: number): void {
+  /** Charges `length operand × perUnit` at run time, before the instruction at `at`. */
+  #dynamicCharge(at: number, perUnit: number): void {
+    if (perUnit === 0) return;
+    this.#flushInput(at);
     const out = this.#out;
-    out.writeBytes(snippets.dynamicHead);
+    out.writeBytes(this.#s.dynamicHead);
     if (perUnit !== 1) {
       out.writeU8(0x42);
       out.writeS64(perUnit);
       out.writeU8(0x7e); // i64.mul
     }
-    out.writeBytes(snippets.chargeTail);
+    out.writeBytes(this.#s.subSet);
   }
 
   #push(sp: number, kind: number): number {
@@ -233,16 +340,17 @@ export class BodyRewriter {
     return sp + 1;
   }
 
-  #instructions(pos: number, end: number, s: Snippets, ehSafe: boolean): number {
+  /** Returns -1 when done, or the mode to redo the function in. */
+  #instructions(pos: number, end: number, mode: number, wrapped: boolean): number {
     const bytes = this.#bytes;
     const out = this.#out;
-    const cost = this.#options.costs.static;
+    const cost = this.#cost;
     const { bulkPerUnit, memoryGrowPerPage } = this.#options.costs;
-    const fuel = this.#options.meterFuel;
-    const cached = fuel && !ehSafe;
+    const fuel = this.#fuel;
+    const cached = mode === M_CACHED;
+    const ehSafe = mode === M_EH_SAFE;
     const depthOn = this.#depthOn;
-    let acc = 0;
-    let copyFrom = pos;
+    const s = this.#s;
     let sp = this.#push(0, K_FUNC);
 
     while (pos < end) {
@@ -250,7 +358,11 @@ export class BodyRewriter {
       const op = bytes[pos++]!;
       const plan = SINGLE_PLAN[op]!;
       if (plan < SPECIAL) {
-        acc += cost[op]!;
+        const c = cost[op]!;
+        if (c !== 0) {
+          if (this.#chargeAt >= 0 && this.#acc + c <= PLACEHOLDER_MAX) this.#acc += c;
+          else this.#chargeSlow(at, c);
+        }
         switch (plan) {
           case P_LEB:
             pos = skipLebAt(bytes, pos);
@@ -276,100 +388,92 @@ export class BodyRewriter {
       }
       if (plan === INVALID) throw malformed(at, `unknown opcode 0x${op.toString(16)}`);
 
+      // The cost of the instruction, charged to the segment it ends (Wasmtime's
+      // model); a catch clause's cost is charged to the handler it starts.
+      let index = op;
+      let sub = 0;
+      if (op >= 0xfc && op <= 0xfe) {
+        sub = u32At(bytes, pos);
+        pos = lebEnd;
+        const table = PREFIX_IMM[op as 0xfc | 0xfd | 0xfe];
+        if (sub >= table.length || table[sub] === INVALID) throw malformed(at, `unknown opcode 0x${op.toString(16)} ${sub}`);
+        index = OPCODE_INDEX_BASE[op as 0xfc | 0xfd | 0xfe] + sub;
+      }
+      if (op !== 0x07 && op !== 0x19) {
+        const c = cost[index]!;
+        if (c !== 0) {
+          if (this.#chargeAt >= 0 && this.#acc + c <= PLACEHOLDER_MAX) this.#acc += c;
+          else this.#chargeSlow(at, c);
+        }
+      }
+
       switch (op) {
-        case 0x02: // block
+        case 0x02: // block: entered by falling through, so the segment goes on.
         case 0x06: // try
-          acc += cost[op]!;
           pos = skipBlockType(bytes, pos);
           sp = this.#push(sp, op === 0x02 ? K_BLOCK : K_TRY);
           break;
 
-        case 0x03: // loop: code before it is charged once, then the header checks.
-        case 0x04: // if: the branch taken is only known at run time.
-          acc += cost[op]!;
-          if (fuel && acc > 0) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#charge(s, acc, false);
-          }
-          acc = 0;
+        case 0x03: // loop: the header starts a segment, charged and checked.
+          this.#loops++;
+          this.#closeCharge();
           pos = skipBlockType(bytes, pos);
-          if (op === 0x03) {
-            sp = this.#push(sp, K_LOOP);
-            out.copyRange(bytes, copyFrom, pos);
-            copyFrom = pos;
-            out.writeBytes(s.loopCheck);
-            // A try_table may catch into this loop: the landing is its header.
-            if (ehSafe) out.writeBytes(s.depthRestore);
-          } else {
-            sp = this.#push(sp, K_IF);
-          }
+          sp = this.#push(sp, K_LOOP);
+          this.#flushInput(pos);
+          if (fuel) this.#openCharge(true);
+          // A try_table may catch into this loop: its header is a landing.
+          if (ehSafe) out.writeBytes(s.depthRestore);
           break;
 
-        case 0x05: // else: the then-arm's code ends here.
-          acc += cost[op]!;
-          if (fuel && acc > 0) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#charge(s, acc, false);
-          }
-          acc = 0;
+        case 0x04: // if: each arm is its own segment.
+          this.#closeCharge();
+          pos = skipBlockType(bytes, pos);
+          sp = this.#push(sp, K_IF);
+          break;
+
+        case 0x05: // else
+          this.#closeCharge();
           break;
 
         case 0x07: // catch tag
         case 0x19: { // catch_all
-          if (fuel && acc > 0) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#charge(s, acc, false);
-          }
+          this.#closeCharge();
           if (op === 0x07) pos = skipLebAt(bytes, pos);
-          out.copyRange(bytes, copyFrom, pos);
-          copyFrom = pos;
+          this.#flushInput(pos);
           // An exception arrives with the thrower's consumption in the global
           // and the unwound frames' depth still counted: resync both.
           if (cached) out.writeBytes(s.reload);
           if (depthOn) out.writeBytes(s.depthRestore);
-          acc = cost[op]!;
+          const c = cost[op]!;
+          if (c !== 0) this.#chargeSlow(pos, c);
           break;
         }
 
-        case 0x18: // delegate: ends the try block like `end`.
-          acc += cost[op]!;
-          if (fuel && acc > 0) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#charge(s, acc, false);
-          }
-          acc = 0;
+        case 0x18: // delegate: ends the try block.
+          this.#closeCharge();
           pos = skipLebAt(bytes, pos);
           sp--;
           if (sp < 1) throw malformed(at, "delegate outside a try block");
           break;
 
         case 0x0b: { // end
-          acc += cost[op]!;
           const kind = this.#kinds[--sp]!;
-          // A loop's end is reached only by falling through, and an untargeted
-          // block's too, so their code just continues the current stretch.
-          const merges = kind === K_IF || kind === K_TRY || kind === K_FUNC || this.#targeted[sp] === 1;
-          if (fuel && acc > 0 && merges) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#charge(s, acc, false);
-            acc = 0;
-          }
           if (kind === K_FUNC) {
-            out.copyRange(bytes, copyFrom, pos);
-            copyFrom = pos;
-            out.writeBytes(s.epilogue);
+            this.#closeCharge();
+            this.#flushInput(pos);
+            if (wrapped) out.writeBytes(s.epilogue);
             if (pos !== end) throw malformed(pos, "bytes after the final end");
-            return 0;
+            if (mode === M_GLOBAL && fuel && this.#loops > 0 && this.#calls <= 2 * this.#loops) return M_CACHED;
+            return -1;
           }
-          if (ehSafe && depthOn && kind !== K_LOOP) {
-            out.copyRange(bytes, copyFrom, pos);
-            copyFrom = pos;
-            out.writeBytes(s.depthRestore);
+          // Only a loop's end and an untargeted block's end are reached by
+          // falling through alone; anywhere else, paths merge.
+          if (kind === K_IF || kind === K_TRY || this.#targeted[sp] === 1) {
+            this.#closeCharge();
+            if (ehSafe && depthOn) {
+              this.#flushInput(pos);
+              out.writeBytes(s.depthRestore);
+            }
           }
           break;
         }
@@ -381,13 +485,7 @@ export class BodyRewriter {
           const label = u32At(bytes, pos);
           pos = lebEnd;
           if (label < sp) this.#targeted[sp - 1 - label] = 1;
-          acc += cost[op]!;
-          if (fuel && acc > 0) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#charge(s, acc, false);
-          }
-          acc = 0;
+          this.#closeCharge();
           break;
         }
 
@@ -400,13 +498,7 @@ export class BodyRewriter {
             pos = lebEnd;
             if (label < sp) this.#targeted[sp - 1 - label] = 1;
           }
-          acc += cost[op]!;
-          if (fuel && acc > 0) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#charge(s, acc, false);
-          }
-          acc = 0;
+          this.#closeCharge();
           break;
         }
 
@@ -418,34 +510,35 @@ export class BodyRewriter {
         case 0x08: // throw
         case 0x09: // rethrow
         case 0x0a: // throw_ref
+          this.#closeCharge();
+          // Control leaves this frame: the global must hold the exact fuel,
+          // and a return or tail call gives its depth back.
+          if (cached || (depthOn && (op === 0x0f || op === 0x12 || op === 0x13 || op === 0x15))) {
+            this.#flushInput(at);
+            if (cached) out.writeBytes(s.writeBack);
+            if (op === 0x0f || op === 0x12 || op === 0x13 || op === 0x15) out.writeBytes(s.depthExit);
+          }
+          if (op === 0x13) pos = skipLebAt(bytes, skipLebAt(bytes, pos));
+          else if (op === 0x12 || op === 0x15 || op === 0x08 || op === 0x09) pos = skipLebAt(bytes, pos);
+          break;
+
         case 0x10: // call
         case 0x11: // call_indirect
-        case 0x14: { // call_ref
-          acc += cost[op]!;
-          out.copyRange(bytes, copyFrom, at);
-          copyFrom = at;
-          // Control leaves this frame: the global must hold the exact fuel.
+        case 0x14: // call_ref
+          // The segment goes on after the call (it was paid for in full);
+          // a cached fuel value is handed to the callee through the global.
+          if (op === 0x11) pos = skipLebAt(bytes, skipLebAt(bytes, pos));
+          else pos = skipLebAt(bytes, pos);
+          this.#calls++;
           if (cached) {
-            if (acc > 0) this.#charge(s, acc, true);
-            else out.writeBytes(s.writeBack);
-          } else if (fuel && acc > 0) {
-            this.#charge(s, acc, false);
-          }
-          acc = 0;
-          if (op === 0x0f || op === 0x12 || op === 0x13 || op === 0x15) out.writeBytes(s.depthExit);
-          if (op === 0x11 || op === 0x13) pos = skipLebAt(bytes, skipLebAt(bytes, pos));
-          else if (op !== 0x0f && op !== 0x00 && op !== 0x0a) pos = skipLebAt(bytes, pos);
-          if (cached && (op === 0x10 || op === 0x11 || op === 0x14)) {
-            // The callee spent fuel from the global: reload the cache.
-            out.copyRange(bytes, copyFrom, pos);
-            copyFrom = pos;
+            this.#flushInput(at);
+            out.writeBytes(s.writeBack);
+            this.#flushInput(pos);
             out.writeBytes(s.reload);
           }
           break;
-        }
 
         case 0x1c: { // select with types
-          acc += cost[op]!;
           const count = u32At(bytes, pos);
           pos = lebEnd;
           if (count > end - pos) throw malformed(at, "select type vector longer than the body");
@@ -460,8 +553,7 @@ export class BodyRewriter {
           // A catch lands at a label that normal code reaches too, where a
           // cached fuel local could not tell which value is current: such
           // functions keep fuel in the global and resync depth at every join.
-          if (!ehSafe && (fuel || depthOn)) return RETRY_IN_GLOBAL_MODE;
-          acc += cost[op]!;
+          if (!ehSafe && (fuel || depthOn)) return M_EH_SAFE;
           pos = skipBlockType(bytes, pos);
           const count = u32At(bytes, pos);
           pos = lebEnd;
@@ -470,6 +562,7 @@ export class BodyRewriter {
             const kind = bytes[pos++];
             if (kind === 0 || kind === 1) pos = skipLebAt(bytes, pos);
             else if (kind !== 2 && kind !== 3) throw malformed(at, `unknown catch kind ${kind}`);
+            // Catch labels are resolved outside the try_table itself.
             const label = u32At(bytes, pos);
             pos = lebEnd;
             if (label < sp) this.#targeted[sp - 1 - label] = 1;
@@ -479,39 +572,24 @@ export class BodyRewriter {
         }
 
         case 0x40: // memory.grow: charged per page requested.
-          acc += cost[op]!;
-          if (fuel && memoryGrowPerPage > 0) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#dynamicCharge(s, memoryGrowPerPage);
-          }
+          if (fuel) this.#dynamicCharge(at, memoryGrowPerPage);
           pos = skipLebAt(bytes, pos);
           break;
 
         case 0xfc: {
-          const sub = u32At(bytes, pos);
-          pos = lebEnd;
-          const imm = sub < 256 ? PREFIX_IMM[0xfc][sub]! : INVALID;
-          if (imm === INVALID) throw malformed(at, `unknown opcode 0xfc ${sub}`);
-          acc += cost[OPCODE_INDEX_BASE[0xfc] + sub]!;
           // memory.init/copy/fill, table.init/copy/grow/fill: the length (or
-          // delta) is the top operand; charge for it before the work is done.
-          if (fuel && bulkPerUnit > 0 && (sub === 8 || sub === 10 || sub === 11 || sub === 12 || sub === 14 || sub === 15 || sub === 17)) {
-            out.copyRange(bytes, copyFrom, at);
-            copyFrom = at;
-            this.#dynamicCharge(s, bulkPerUnit);
+          // delta) is the top operand; it is charged before the work is done.
+          if (fuel && (sub === 8 || sub === 10 || sub === 11 || sub === 12 || sub === 14 || sub === 15 || sub === 17)) {
+            this.#dynamicCharge(at, bulkPerUnit);
           }
+          const imm = PREFIX_IMM[0xfc][sub];
           if (imm === Imm.TwoIndices) pos = skipLebAt(bytes, skipLebAt(bytes, pos));
           else if (imm === Imm.Index) pos = skipLebAt(bytes, pos);
           break;
         }
 
         case 0xfd: {
-          const sub = u32At(bytes, pos);
-          pos = lebEnd;
-          const imm = sub < 512 ? PREFIX_IMM[0xfd][sub]! : INVALID;
-          if (imm === INVALID) throw malformed(at, `unknown SIMD opcode 0xfd ${sub}`);
-          acc += cost[OPCODE_INDEX_BASE[0xfd] + sub]!;
+          const imm = PREFIX_IMM[0xfd][sub];
           if (imm === Imm.MemArg || imm === Imm.MemArgLane) {
             const flags = u32At(bytes, pos);
             pos = lebEnd;
@@ -527,12 +605,7 @@ export class BodyRewriter {
         }
 
         case 0xfe: {
-          const sub = u32At(bytes, pos);
-          pos = lebEnd;
-          const imm = sub < 256 ? PREFIX_IMM[0xfe][sub]! : INVALID;
-          if (imm === INVALID) throw malformed(at, `unknown atomic opcode 0xfe ${sub}`);
-          acc += cost[OPCODE_INDEX_BASE[0xfe] + sub]!;
-          if (imm === Imm.ZeroByte) {
+          if (PREFIX_IMM[0xfe][sub] === Imm.ZeroByte) {
             pos++;
           } else {
             const flags = u32At(bytes, pos);

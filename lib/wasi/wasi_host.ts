@@ -186,8 +186,15 @@ function stdioRights() {
   return { rightsBase: STDIO_RIGHTS, rightsInheriting: 0n, fdflags: 0 };
 }
 
+/** A UTF-16 surrogate without its partner: it has no UTF-8 encoding. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function encodeCString(text: string, what: string): Uint8Array {
   if (text.includes("\0")) throw new SandboxError("InvalidArgument", `${what} ${JSON.stringify(text)} contains a NUL`);
+  // TextEncoder would silently replace a lone surrogate; the guest must get exactly what the host meant.
+  if (LONE_SURROGATE.test(text)) {
+    throw new SandboxError("InvalidArgument", `${what} ${JSON.stringify(text)} is not valid Unicode (a lone surrogate), so it has no UTF-8 form`);
+  }
   return encoder.encode(text);
 }
 

@@ -77,23 +77,31 @@ export class WasmWriter {
 
   /** Appends raw bytes. */
   writeBytes(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.#buffer.set(bytes, this.length);
-    this.length += bytes.length;
+    const size = bytes.length;
+    if (this.length + size > this.#buffer.length) this.reserve(size);
+    const buffer = this.#buffer;
+    if (size <= 32) {
+      // Short snippets: a loop beats set(), which has a fixed native-call cost.
+      let at = this.length;
+      for (let i = 0; i < size; i++) buffer[at++] = bytes[i]!;
+    } else {
+      buffer.set(bytes, this.length);
+    }
+    this.length += size;
   }
 
   /** Appends `source[start, end)` (an unchanged range of the input). */
   copyRange(source: Uint8Array, start: number, end: number): void {
     const size = end - start;
     if (size <= 0) return;
-    this.reserve(size);
-    if (size < 16) {
-      // A loop beats set()+subarray for the tiny ranges between injections.
-      const buffer = this.#buffer;
+    if (this.length + size > this.#buffer.length) this.reserve(size);
+    const buffer = this.#buffer;
+    if (size <= 64) {
+      // Most ranges between injections are short: a loop beats set()+subarray().
       let at = this.length;
       for (let i = start; i < end; i++) buffer[at++] = source[i]!;
     } else {
-      this.#buffer.set(source.subarray(start, end), this.length);
+      buffer.set(source.subarray(start, end), this.length);
     }
     this.length += size;
   }
