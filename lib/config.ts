@@ -7,6 +7,7 @@ import type { HostLogger } from "./host/guest_logger.ts";
 import { stderrLogger } from "./host/guest_logger.ts";
 import type { HostContextProvider } from "./host/soch_namespace.ts";
 import type { AuditLog } from "./audit/audit_log.ts";
+import type { CostTable } from "./fuel/instrument.ts";
 
 /** Configuration of a {@linkcode WasmSandboxRuntime}; every field has a safe default. */
 export interface SandboxConfig {
@@ -18,8 +19,15 @@ export interface SandboxConfig {
   maxTableElements: number;
   /** Deterministic call-depth limit; `undefined` leaves only V8's own stack limit. Default 10 000. */
   maxStackDepth: number | undefined;
-  /** Fuel budget per sandbox (see docs/FUEL.md); `undefined` runs unmetered. Default unmetered. */
+  /**
+   * Fuel budget of each sandbox (docs/FUEL.md): calls draw from it until it
+   * is spent, then fail with `OutOfFuel`; `addFuel()` / `setFuel()` refill
+   * it, and a call may bring its own budget. `undefined` runs unmetered.
+   * Default unmetered.
+   */
   fuel: bigint | undefined;
+  /** Overrides of the fuel cost model (default: Wasmtime's, 1 per operator). */
+  fuelCosts: Partial<CostTable> | undefined;
   /** Cap on captured stdout and on captured stderr, each, in bytes. Default 1 MiB. */
   maxOutputBytes: number;
   /** Total byte quota of each sandbox's virtual filesystem. Default 64 MiB. */
@@ -62,6 +70,7 @@ export function defaultSandboxConfig(): SandboxConfig {
     maxTableElements: 100_000,
     maxStackDepth: 10_000,
     fuel: undefined,
+    fuelCosts: undefined,
     maxOutputBytes: 1 << 20,
     fsQuotaBytes: 64 << 20,
     deterministic: false,

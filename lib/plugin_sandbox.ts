@@ -16,6 +16,7 @@ import { GuestMemory } from "./memory/guest_memory.ts";
 import type { PluginInfo, SandboxStats } from "./plugin_types.ts";
 import { SandboxState, SandboxStateMachine } from "./sandbox_state.ts";
 import { mapGuestError, TrapReason } from "./trap_mapping.ts";
+import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "./fuel/instrument.ts";
 import { lowerArguments } from "./values.ts";
 import type { SandboxValue } from "./values.ts";
 
@@ -52,6 +53,8 @@ export interface SandboxInit {
   recorder: HostCallRecorder | undefined;
   /** Builds a fresh environment for each instance (at load and at every reset). */
   environment(memory: GuestMemory, slot: ResponseSlot): InstanceEnvironment;
+  /** The fuel budget, when the module is metered. */
+  fuel: bigint | undefined;
   /** The sandbox's log rate limiter (its drop count shows in stats). */
   logGate: GuestLogGate;
   /** Told about every call, trap and host call, for runtime-wide statistics. */
@@ -63,6 +66,12 @@ export interface RunResult {
   exitCode: number;
   stdout: Uint8Array;
   stderr: Uint8Array;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** This call's own fuel budget (the sandbox's budget is left untouched). */
+  fuel?: bigint;
 }
 
 /** Bounds-checked helpers over the plugin's memory, for the host. */
@@ -90,6 +99,8 @@ export class PluginSandbox {
   #environment!: InstanceEnvironment;
   #memoryObject: WebAssembly.Memory | undefined;
   #counters = { calls: 0, traps: 0, hostCalls: 0, deniedHostCalls: 0, callTimeMs: 0, memoryPeakBytes: 0, resets: 0 };
+  #fuelRemaining: bigint | undefined;
+  #fuelConsumed = 0n;
 
   /** @internal Created by the runtime. */
   constructor(init: SandboxInit) {
@@ -97,7 +108,32 @@ export class PluginSandbox {
     this.#init = init;
     this.#machine = new SandboxStateMachine(init.id);
     this.#guestMemory = new GuestMemory(() => this.#memoryObject);
+    this.#fuelRemaining = init.prepared.metered ? init.fuel ?? 0n : undefined;
     this.#instantiate();
+  }
+
+  /** Fuel left in the sandbox's budget; undefined when unmetered. */
+  get fuelRemaining(): bigint | undefined {
+    return this.#fuelRemaining;
+  }
+
+  /** Fuel consumed since load, over all calls (including per-call budgets). */
+  get fuelConsumed(): bigint {
+    return this.#fuelConsumed;
+  }
+
+  /** Sets the remaining budget. InvalidState when the module is not metered. */
+  setFuel(fuel: bigint): void {
+    this.#requireMetered();
+    if (typeof fuel !== "bigint" || fuel < 0n) throw new SandboxError("InvalidArgument", "fuel must be a non-negative bigint");
+    this.#fuelRemaining = fuel;
+  }
+
+  /** Adds to the remaining budget. */
+  addFuel(fuel: bigint): void {
+    this.#requireMetered();
+    if (typeof fuel !== "bigint" || fuel < 0n) throw new SandboxError("InvalidArgument", "fuel must be a non-negative bigint");
+    this.#fuelRemaining = (this.#fuelRemaining ?? 0n) + fuel;
   }
 
   /** The current state. */
@@ -122,9 +158,18 @@ export class PluginSandbox {
 
   /** Calls an export synchronously, in this thread. */
   callSync(exportName: string, ...args: SandboxValue[]): unknown {
+    return this.callSyncWith({}, exportName, ...args);
+  }
+
+  /**
+   * Calls an export with per-call options: `fuel` gives this call its own
+   * budget instead of drawing from the sandbox's (what it uses still counts
+   * in `fuelConsumed`).
+   */
+  callSyncWith(options: CallOptions, exportName: string, ...args: SandboxValue[]): unknown {
     this.#machine.assertReady(`call "${exportName}" on`);
     const fn = this.#exportedFunction(exportName);
-    return this.#guarded(() => {
+    return this.#guarded(options.fuel, () => {
       const lowered = lowerArguments(args, this.#instance.exports, this.#guestMemory);
       try {
         if (lowered.values.length !== fn.length) {
@@ -144,8 +189,13 @@ export class PluginSandbox {
 
   /** Calls an export. Works in every isolation mode. */
   call(exportName: string, ...args: SandboxValue[]): Promise<unknown> {
+    return this.callWith({}, exportName, ...args);
+  }
+
+  /** {@linkcode callSyncWith}, as a promise. */
+  callWith(options: CallOptions, exportName: string, ...args: SandboxValue[]): Promise<unknown> {
     try {
-      return Promise.resolve(this.callSync(exportName, ...args));
+      return Promise.resolve(this.callSyncWith(options, exportName, ...args));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -159,7 +209,7 @@ export class PluginSandbox {
       if (!this.#init.prepared.exports.some((e) => e.name === "_start" && e.kind === "function") || !runCommand) {
         throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a WASI command (it has no _start export and WASI imports)`, { pluginId: this.id });
       }
-      const result = this.#guarded(() => runCommand(this.#instance));
+      const result = this.#guarded(undefined, () => runCommand(this.#instance));
       this.#machine.moveTo(SandboxState.Terminated);
       return Promise.resolve(result);
     } catch (err) {
@@ -203,8 +253,8 @@ export class PluginSandbox {
       ...this.#counters,
       memoryBytes,
       memoryPeakBytes: Math.max(this.#counters.memoryPeakBytes, memoryBytes),
-      fuelConsumed: 0n,
-      fuelRemaining: undefined,
+      fuelConsumed: this.#fuelConsumed,
+      fuelRemaining: this.#fuelRemaining,
       logMessagesDropped: this.#init.logGate.dropped,
     };
   }
@@ -218,18 +268,24 @@ export class PluginSandbox {
     return value as GuestFunction;
   }
 
-  /** Runs guest code in the Running state, mapping failures and keeping statistics. */
-  #guarded<T>(body: () => T): T {
+  /** Runs guest code in the Running state with its fuel, mapping failures and keeping statistics. */
+  #guarded<T>(callFuel: bigint | undefined, body: () => T): T {
+    const fuel = this.#globals().fuel;
+    const budget = callFuel ?? this.#fuelRemaining;
+    if (fuel && budget !== undefined && budget <= 0n) {
+      throw new SandboxError("OutOfFuel", `plugin "${this.id}" has no fuel left; add some with addFuel() or pass a per-call budget`, { pluginId: this.id });
+    }
     this.#machine.moveTo(SandboxState.Running);
     this.#counters.calls++;
     this.#init.onEvent?.("call");
+    if (fuel && budget !== undefined) fuel.value = budget;
     const started = performance.now();
     try {
       const result = body();
       this.#machine.moveTo(SandboxState.Ready);
       return result;
     } catch (err) {
-      const mapped = mapGuestError(err, this.id, this.#trapReason());
+      const mapped = mapGuestError(err, this.id, this.#takeTrapReason());
       // Argument errors found before the guest ran leave it consistent.
       const guestRan = !(err instanceof SandboxError) || err.code !== "InvalidArgument";
       this.#machine.moveTo(guestRan ? SandboxState.Trapped : SandboxState.Ready);
@@ -239,13 +295,38 @@ export class PluginSandbox {
       }
       throw mapped;
     } finally {
+      if (fuel && budget !== undefined) this.#settleFuel(budget, fuel.value as bigint, callFuel !== undefined);
       this.#counters.callTimeMs += performance.now() - started;
       this.#counters.memoryPeakBytes = Math.max(this.#counters.memoryPeakBytes, this.#guestMemory.byteLength);
     }
   }
 
-  #trapReason(): number {
-    return TrapReason.None;
+  /** Books what a call used: the global may end slightly below zero when a charge overshoots. */
+  #settleFuel(budget: bigint, left: bigint, ownBudget: boolean): void {
+    this.#fuelConsumed += budget - left;
+    if (!ownBudget) this.#fuelRemaining = left > 0n ? left : 0n;
+  }
+
+  /** The injected globals, when the module was rewritten with them. */
+  #globals(): { fuel?: WebAssembly.Global; reason?: WebAssembly.Global; depth?: WebAssembly.Global } {
+    const exports = this.#instance.exports;
+    const global = (name: string) => (exports[name] instanceof WebAssembly.Global ? exports[name] as WebAssembly.Global : undefined);
+    return { fuel: global(FUEL_GLOBAL_EXPORT), reason: global(TRAP_REASON_GLOBAL_EXPORT), depth: global(DEPTH_GLOBAL_EXPORT) };
+  }
+
+  /** Why injected code trapped (0 for the guest's own traps), resetting the injected counters. */
+  #takeTrapReason(): number {
+    const { reason, depth } = this.#globals();
+    const value = reason ? reason.value as number : TrapReason.None;
+    if (reason) reason.value = 0;
+    if (depth) depth.value = 0;
+    return value;
+  }
+
+  #requireMetered(): void {
+    if (this.#fuelRemaining === undefined) {
+      throw new SandboxError("InvalidState", `plugin "${this.id}" is not metered; load it with a fuel budget`, { pluginId: this.id });
+    }
   }
 
   #instantiate(): void {

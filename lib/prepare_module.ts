@@ -7,6 +7,8 @@
  */
 import { SandboxError } from "./errors.ts";
 import type { PreparedModule } from "./plugin_sandbox.ts";
+import { instrument } from "./fuel/instrument.ts";
+import type { CostTable } from "./fuel/instrument.ts";
 import { summarizeModule } from "./wasm/module_summary.ts";
 import type { ModuleSummary } from "./wasm/module_summary.ts";
 
@@ -15,7 +17,11 @@ export interface PrepareOptions {
   maxMemoryPages: number;
   maxTableElements: number;
   maxStackDepth: number | undefined;
+  /** Inject fuel metering. */
   metered: boolean;
+  /** Fuel for the start function, which runs before the host can set the budget. */
+  initialFuel: bigint;
+  fuelCosts: Partial<CostTable> | undefined;
   allowSharedMemory: boolean;
 }
 
@@ -26,23 +32,51 @@ export function prepareOptionsKey(options: PrepareOptions): string {
     options.maxTableElements,
     options.maxStackDepth ?? null,
     options.metered,
+    options.initialFuel.toString(),
+    options.fuelCosts ?? null,
     options.allowSharedMemory,
   ]);
 }
 
-/** Validates, checks limits and compiles `bytes`. */
-export async function prepareModule(bytes: Uint8Array, hash: string, options: PrepareOptions): Promise<PreparedModule> {
+/**
+ * The rewrite every module gets: memory and table maxima capped (so
+ * `memory.grow` past the limit returns -1), and, as configured, the
+ * call-depth limit and fuel metering (docs/FUEL.md).
+ */
+export function rewriteModule(bytes: Uint8Array, options: PrepareOptions): Uint8Array {
+  return instrument(bytes, {
+    fuel: options.metered,
+    costs: options.fuelCosts,
+    initialFuel: options.initialFuel,
+    maxStackDepth: options.maxStackDepth,
+    maxMemoryPages: options.maxMemoryPages,
+    maxTableElements: options.maxTableElements,
+  });
+}
+
+/**
+ * Validates, checks limits, rewrites (or takes the already rewritten bytes
+ * from `rewritten`, e.g. an on-disk cache) and compiles `bytes`.
+ */
+export async function prepareModule(
+  bytes: Uint8Array,
+  hash: string,
+  options: PrepareOptions,
+  rewritten?: (rewrite: () => Uint8Array) => Promise<Uint8Array>,
+): Promise<PreparedModule> {
   const summary = summarizeModule(bytes);
   checkImportKinds(summary);
   checkMemories(summary, options);
   checkTables(summary, options);
+  const rewrite = () => rewriteModule(bytes, options);
+  const final = rewritten ? await rewritten(rewrite) : rewrite();
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    module = await WebAssembly.compile(final as Uint8Array<ArrayBuffer>);
   } catch (err) {
     throw new SandboxError("InvalidModule", `not a valid WebAssembly module: ${(err as Error).message}`, { cause: err });
   }
-  const prepared = describeCompiled(module, hash, false);
+  const prepared = describeCompiled(module, hash, options.metered);
   prepared.importedMemories = summary.imports.flatMap((imp) =>
     imp.memory
       ? [{

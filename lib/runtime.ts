@@ -30,6 +30,7 @@ import type { InstanceEnvironment, PreparedModule } from "./plugin_sandbox.ts";
 import type { PluginInfo, SandboxRuntimeStats } from "./plugin_types.ts";
 import { describeCompiled, prepareModule, prepareOptionsKey } from "./prepare_module.ts";
 import type { PrepareOptions } from "./prepare_module.ts";
+import { RewriteDiskCache } from "./rewrite_disk_cache.ts";
 import { sha256Hex } from "./sha256.ts";
 
 /** Options for one plugin. Limits left out come from the runtime's {@linkcode SandboxConfig}. */
@@ -114,6 +115,7 @@ export class WasmSandboxRuntime {
         linkDeniedAsStubs: options.linkDeniedAsStubs ?? false,
         recorder: combineRecorders(settings.audit ?? this.audit, options.recorder),
         logGate,
+        fuel: settings.fuel,
         environment: () => this.#environment(id, options, settings, logGate, usesWasi),
         onEvent: (event) => {
           if (event === "call") this.#counters.calls++;
@@ -168,11 +170,15 @@ export class WasmSandboxRuntime {
       maxTableElements: settings.maxTableElements,
       maxStackDepth: settings.maxStackDepth,
       metered: settings.fuel !== undefined,
+      initialFuel: settings.fuel ?? 0n,
+      fuelCosts: settings.fuelCosts,
       allowSharedMemory: settings.allowSharedMemory,
     };
     const hash = await sha256Hex(bytes);
     const key = `${hash}:${prepareOptionsKey(options)}`;
-    return await this.#cache.get(key, () => prepareModule(bytes, hash, options));
+    const diskCache = settings.cacheDir === undefined ? undefined : new RewriteDiskCache(settings.cacheDir);
+    return await this.#cache.get(key, () =>
+      prepareModule(bytes, hash, options, diskCache && ((rewrite) => diskCache.get(key, rewrite))));
   }
 
   #acceptPrecompiled(module: WebAssembly.Module, settings: SandboxConfig): PreparedModule {

@@ -24,6 +24,7 @@ interface DenoFs {
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
   open(path: string, options: { append?: boolean; create?: boolean }): Promise<DenoFile>;
   cwd(): string;
   errors: { NotFound: new (...args: never[]) => Error };
@@ -70,6 +71,7 @@ export const denoPlatform: HostPlatform = {
     mkdir: (path, options) => deno.mkdir(path, { recursive: options?.recursive ?? false }),
     remove: (path, options) => deno.remove(path, { recursive: options?.recursive ?? false }),
     symlink: (target, path) => deno.symlink(target, path),
+    rename: (from, to) => deno.rename(from, to),
     openAppend: async (path) => {
       const file = await deno.open(path, { append: true, create: true });
       return {

@@ -43,6 +43,7 @@ export const nodePlatform: HostPlatform = {
     },
     remove: (path, options) => fsp.rm(path, { recursive: options?.recursive ?? false, force: false }),
     symlink: (target, path) => fsp.symlink(target, path),
+    rename: (from, to) => fsp.rename(from, to),
     openAppend: async (path) => {
       const handle = await fsp.open(path, "a");
       return {

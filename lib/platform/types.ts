@@ -35,6 +35,8 @@ export interface HostFileSystem {
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
+  /** Atomically replaces `to` with `from` (same file system). */
+  rename(from: string, to: string): Promise<void>;
   /** Opens `path` for appending, creating it when missing (audit logs). */
   openAppend(path: string): Promise<HostAppendHandle>;
 }
