@@ -14,6 +14,13 @@ export { defaultSandboxConfig } from "./lib/config.ts";
 export type { SandboxConfig } from "./lib/config.ts";
 export { isSandboxError, SandboxError, SandboxErrorCode } from "./lib/errors.ts";
 export type { SandboxErrorDetails } from "./lib/errors.ts";
+export {
+  DEPTH_GLOBAL_EXPORT,
+  FUEL_GLOBAL_EXPORT,
+  instrument,
+  TRAP_REASON_GLOBAL_EXPORT,
+} from "./lib/fuel/instrument.ts";
+export type { CostTable, InstrumentOptions } from "./lib/fuel/instrument.ts";
 export { AbiCode } from "./lib/host/abi_codes.ts";
 export type { HostCallRecord, HostCallRecorder } from "./lib/host/bridge.ts";
 export { BUILTIN_CAPABILITIES, Capabilities, CapabilityToken, grant, isCapabilityToken } from "./lib/host/capabilities.ts";
@@ -29,7 +36,7 @@ export { reportModule } from "./lib/module_report.ts";
 export type { ImportReport, ModuleReport } from "./lib/module_report.ts";
 export type { PluginSource } from "./lib/module_source.ts";
 export { PluginSandbox } from "./lib/plugin_sandbox.ts";
-export type { PluginMemory, RunResult } from "./lib/plugin_sandbox.ts";
+export type { CallOptions, PluginMemory, RunResult } from "./lib/plugin_sandbox.ts";
 export type { PluginInfo, SandboxRuntimeStats, SandboxStats } from "./lib/plugin_types.ts";
 export { WasmSandboxRuntime } from "./lib/runtime.ts";
 export type { PluginOptions } from "./lib/runtime.ts";

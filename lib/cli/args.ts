@@ -39,7 +39,8 @@ export function parseArgs(
       passthrough = argv.slice(i + 1);
       break;
     }
-    if (!arg.startsWith("--") || arg === "-") {
+    const short = /^-[a-zA-Z]$/.test(arg);
+    if ((!arg.startsWith("--") && !short) || arg === "-") {
       positionals.push(arg);
       if (options.stopAtPositional) {
         const rest = argv.slice(i + 1);
@@ -48,10 +49,10 @@ export function parseArgs(
       }
       continue;
     }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const eq = short ? -1 : arg.indexOf("=");
+    const name = short ? arg.slice(1) : arg.slice(2, eq === -1 ? undefined : eq);
     const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
-    if (!spec) throw new SandboxError("InvalidArgument", `unknown flag --${name} (see --help)`);
+    if (!spec) throw new SandboxError("InvalidArgument", `unknown flag ${arg.split("=")[0]} (see --help)`);
     if (spec.kind === "boolean") {
       if (eq !== -1) throw new SandboxError("InvalidArgument", `--${name} takes no value`);
       flags.set(name, true);
@@ -75,6 +76,16 @@ export function integerFlag(args: ParsedArgs, name: string): number | undefined 
     throw new SandboxError("InvalidArgument", `--${name} must be a non-negative integer, got "${String(raw)}"`);
   }
   return Number(raw);
+}
+
+/** A non-negative integer flag value of any size, or `undefined` when absent. */
+export function bigintFlag(args: ParsedArgs, name: string): bigint | undefined {
+  const raw = args.flags.get(name);
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || !/^\d{1,19}$/.test(raw) || BigInt(raw) > 2n ** 63n - 1n) {
+    throw new SandboxError("InvalidArgument", `--${name} must be a non-negative integer below 2^63, got "${String(raw)}"`);
+  }
+  return BigInt(raw);
 }
 
 /** A string flag value, or `undefined`. */

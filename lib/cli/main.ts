@@ -7,6 +7,7 @@
 import { SandboxError } from "../errors.ts";
 import { auditCommand } from "./audit_command.ts";
 import { inspectCommand } from "./inspect_command.ts";
+import { instrumentCommand } from "./instrument_command.ts";
 import { runCommand } from "./run_command.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -19,6 +20,7 @@ usage:
   wasm-sandbox run [flags] FILE.wasm [-- ARGS...]
   wasm-sandbox inspect [--json] FILE.wasm
   wasm-sandbox audit verify FILE
+  wasm-sandbox instrument [--no-fuel] [--max-stack-depth N] [--max-memory-pages N] IN.wasm -o OUT.wasm
   wasm-sandbox --help | --version
 
 run flags:
@@ -29,7 +31,10 @@ run flags:
   --allow CAP[,CAP...]     grant capabilities (e.g. soch:read)
   --deny CAP[,CAP...]      remove capabilities from the defaults
                            (defaults: wasi:args,env,stdio,clock,random,proc; wasi:fs with --dir)
+  --fuel N                 CPU budget in fuel units (about one per operator); OutOfFuel when spent
+  --max-stack-depth N      call-depth limit (StackOverflow beyond it)
   --max-memory-pages N     cap linear memory (64 KiB pages)
+  --cache-dir DIR          keep rewritten (metered) modules on disk; DIR must be trusted
   --max-output-bytes N     cap captured stdout and stderr, each
   --soch FILE.json         seed the soch data (keys, values, vectors); written back when soch:write is granted
   --audit FILE             append a hash-chained JSON-lines record of every host call
@@ -51,6 +56,8 @@ export async function main(terminal: Terminal, version: string): Promise<number>
         return await inspectCommand(rest, terminal);
       case "audit":
         return await auditCommand(rest, terminal);
+      case "instrument":
+        return await instrumentCommand(rest, terminal);
       case "--version":
       case "version":
         await terminal.writeOut(`wasm-sandbox ${version}\n`);

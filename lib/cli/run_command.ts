@@ -17,7 +17,7 @@ import { WasmSandboxRuntime } from "../runtime.ts";
 import type { SandboxConfig } from "../config.ts";
 import { mountHostDirectory } from "../wasi/mod.ts";
 import type { HostMount, Preopen } from "../wasi/mod.ts";
-import { integerFlag, listFlag, parseArgs, stringFlag } from "./args.ts";
+import { bigintFlag, integerFlag, listFlag, parseArgs, stringFlag } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import type { SandboxStats } from "../plugin_types.ts";
 import { parseDirFlag } from "./dir_flag.ts";
@@ -35,6 +35,9 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   allow: { kind: "list" },
   deny: { kind: "list" },
   "max-memory-pages": { kind: "string" },
+  "max-stack-depth": { kind: "string" },
+  fuel: { kind: "string" },
+  "cache-dir": { kind: "string" },
   "max-output-bytes": { kind: "string" },
   audit: { kind: "string" },
   soch: { kind: "string" },
@@ -62,6 +65,9 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     deterministic: args.flags.get("deterministic") === true,
     maxMemoryPages: integerFlag(args, "max-memory-pages"),
     maxOutputBytes: integerFlag(args, "max-output-bytes"),
+    maxStackDepth: integerFlag(args, "max-stack-depth"),
+    fuel: bigintFlag(args, "fuel"),
+    cacheDir: stringFlag(args, "cache-dir"),
   };
 
   const mounts: Array<{ guestPath: string; mount: HostMount }> = [];
