@@ -14,6 +14,16 @@ export { defaultSandboxConfig } from "./lib/config.ts";
 export type { SandboxConfig } from "./lib/config.ts";
 export { isSandboxError, SandboxError, SandboxErrorCode } from "./lib/errors.ts";
 export type { SandboxErrorDetails } from "./lib/errors.ts";
+export { exec } from "./lib/exec/exec.ts";
+export { closeExecWorker, execSync } from "./lib/exec/exec_sync.ts";
+export { encodeExecResponse } from "./lib/exec/outcome.ts";
+export type { ExecOutcome, ExecResponse } from "./lib/exec/outcome.ts";
+export { defaultSandboxPolicy, validateSandboxPolicy } from "./lib/exec/policy.ts";
+export type { FilesystemView, NetworkIsolation, ProcessIsolation, ResourceLimits, SandboxPolicy } from "./lib/exec/policy.ts";
+export { parseExecRequest } from "./lib/exec/request.ts";
+export type { ExecRequest } from "./lib/exec/request.ts";
+export { createExecState } from "./lib/exec/state.ts";
+export type { ExecState } from "./lib/exec/state.ts";
 export {
   DEPTH_GLOBAL_EXPORT,
   FUEL_GLOBAL_EXPORT,

@@ -9,6 +9,7 @@ import { abiErrorConvention, linkHostFunctions } from "./host/bridge.ts";
 import type { HostCallRecord, HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
 import type { CapabilitySet } from "./host/capabilities.ts";
 import type { GuestLogGate } from "./host/guest_logger.ts";
+import type { ExecState } from "./exec/state.ts";
 import { ResponseSlot } from "./host/response_slot.ts";
 import { sandboxNamespace } from "./host/sandbox_namespace.ts";
 import { readAssemblyScriptString } from "./memory/assemblyscript_strings.ts";
@@ -55,6 +56,8 @@ export interface SandboxInit {
   environment(memory: GuestMemory, slot: ResponseSlot): InstanceEnvironment;
   /** The fuel budget, when the module is metered. */
   fuel: bigint | undefined;
+  /** The sandbox's `sandbox_exec` execution counter. */
+  execState: ExecState;
   /** The sandbox's log rate limiter (its drop count shows in stats). */
   logGate: GuestLogGate;
   /** Told about every call, trap and host call, for runtime-wide statistics. */
@@ -225,6 +228,11 @@ export class PluginSandbox {
     this.#counters.resets++;
   }
 
+  /** Starts the `sandbox_exec` execution count (the policy's `maxExecutions`) over. */
+  resetExecutionCount(): void {
+    this.#init.execState.reset();
+  }
+
   /** Marks the sandbox Terminated (used by the runtime on unload). */
   terminate(): void {
     if (this.#machine.current !== SandboxState.Terminated) this.#machine.moveTo(SandboxState.Terminated);
@@ -256,6 +264,7 @@ export class PluginSandbox {
       fuelConsumed: this.#fuelConsumed,
       fuelRemaining: this.#fuelRemaining,
       logMessagesDropped: this.#init.logGate.dropped,
+      executions: this.#init.execState.executions,
     };
   }
 

@@ -44,6 +44,8 @@ export interface SandboxStats {
   resets: number;
   /** `log_message` calls dropped by the rate limit. */
   logMessagesDropped: number;
+  /** Commands run through `sandbox_exec` since load (or the last `resetExecutionCount()`). */
+  executions: number;
 }
 
 /** Statistics for the whole runtime. */

@@ -19,7 +19,12 @@ import type { HostContextProvider } from "./host/soch_namespace.ts";
 import { wasiErrorConvention, wasiNamespace, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
 import { deterministicClock, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
 import type { Preopen } from "./wasi/mod.ts";
-import { CapabilitySet } from "./host/capabilities.ts";
+import { Capabilities, CapabilitySet, isCapabilityToken } from "./host/capabilities.ts";
+import { execPolicyOf, sandboxExecFunction } from "./host/sandbox_exec.ts";
+import { validateSandboxPolicy } from "./exec/policy.ts";
+import type { SandboxPolicy } from "./exec/policy.ts";
+import { createExecState } from "./exec/state.ts";
+import type { ExecState } from "./exec/state.ts";
 import type { CapabilityToken } from "./host/capabilities.ts";
 import type { HostFunctionRegistrar } from "./host/registrar.ts";
 import { ModuleCache } from "./module_cache.ts";
@@ -102,6 +107,8 @@ export class WasmSandboxRuntime {
       checkRegistrars(options.registrars ?? []);
       const capabilities = new CapabilitySet(options.capabilities ?? []);
       const logGate = new GuestLogGate();
+      const execState = createExecState();
+      validateExecGrants(options.capabilities ?? []);
       const loaded = await loadSource(source, settings.maxModuleBytes);
       const prepared = loaded.kind === "module"
         ? this.#acceptPrecompiled(loaded.module, settings)
@@ -116,7 +123,8 @@ export class WasmSandboxRuntime {
         recorder: combineRecorders(settings.audit ?? this.audit, options.recorder),
         logGate,
         fuel: settings.fuel,
-        environment: () => this.#environment(id, options, settings, logGate, usesWasi),
+        execState,
+        environment: () => this.#environment(id, options, settings, { logGate, execState }, usesWasi),
         onEvent: (event) => {
           if (event === "call") this.#counters.calls++;
           else if (event === "trap") this.#counters.traps++;
@@ -196,7 +204,7 @@ export class WasmSandboxRuntime {
     id: string,
     options: PluginOptions,
     settings: SandboxConfig,
-    logGate: GuestLogGate,
+    { logGate, execState }: { logGate: GuestLogGate; execState: ExecState },
     usesWasi: boolean,
   ): InstanceEnvironment {
     // One clock per instance, shared by WASI and get_timestamp, so the plugin sees one time.
@@ -211,6 +219,7 @@ export class WasmSandboxRuntime {
         realtimeNs: () => clock.realtimeNs(),
         logger: settings.logger,
         logGate,
+        sandboxExec: sandboxExecFunction(execState),
       }),
     ];
     const namespaces: LinkableNamespace[] = [...builtins, ...(options.registrars ?? [])]
@@ -237,6 +246,15 @@ export class WasmSandboxRuntime {
         return { exitCode, stdout: wasi.stdoutBytes(), stderr: wasi.stderrBytes() };
       },
     };
+  }
+}
+
+/** A `sandbox:exec` token's scope is its policy: refuse a malformed one at load, not at the first call. */
+function validateExecGrants(tokens: readonly CapabilityToken[]): void {
+  for (const token of tokens) {
+    if (isCapabilityToken(token) && token.capability === Capabilities.SandboxExec && token.scope !== undefined) {
+      validateSandboxPolicy(execPolicyOf(token.scope as Partial<SandboxPolicy>));
+    }
   }
 }
 

@@ -39,6 +39,14 @@ run flags:
   --soch FILE.json         seed the soch data (keys, values, vectors); written back when soch:write is granted
   --audit FILE             append a hash-chained JSON-lines record of every host call
   --invoke NAME            call export NAME with ARGS (numbers; i64 as 42n) instead of _start; prints the result
+  --allow-exec CMD[,CMD]   let the plugin run these host commands (grants sandbox:exec with the policy below)
+  --block-exec CMD         never run CMD (wins over --allow-exec)
+  --exec-timeout MS        wall-clock limit per command (default 30000)
+  --exec-max-output BYTES  cap on each of stdout and stderr (default 1 MiB)
+  --exec-cwd DIR           directory commands run in (default: the current one); cwds must stay inside
+  --exec-env NAME          let the environment variable NAME through (repeatable)
+  --exec-allow-network     let commands use the network (off: a fresh network namespace)
+  --exec-isolation MODE    none|netns|bwrap|auto: how network isolation is enforced
   --stats                  print a summary on stderr at the end
   --stats-json FILE        write the summary as JSON
 

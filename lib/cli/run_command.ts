@@ -9,6 +9,8 @@ import { jsonLinesFileSink } from "../audit/jsonl_file_sink.ts";
 import { readAuditTail } from "../audit/verify_audit.ts";
 import { SandboxError } from "../errors.ts";
 import { DefaultHostContextProvider } from "../host/soch_provider.ts";
+import { defaultSandboxPolicy, validateSandboxPolicy } from "../exec/policy.ts";
+import type { NetworkIsolation, SandboxPolicy } from "../exec/policy.ts";
 import { BUILTIN_CAPABILITIES, Capabilities, grant } from "../host/capabilities.ts";
 import type { CapabilityToken } from "../host/capabilities.ts";
 import { hostPlatform } from "../platform/host_platform.ts";
@@ -42,6 +44,14 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   audit: { kind: "string" },
   soch: { kind: "string" },
   invoke: { kind: "string" },
+  "allow-exec": { kind: "list" },
+  "block-exec": { kind: "list" },
+  "exec-timeout": { kind: "string" },
+  "exec-max-output": { kind: "string" },
+  "exec-cwd": { kind: "string" },
+  "exec-env": { kind: "list" },
+  "exec-allow-network": { kind: "boolean" },
+  "exec-isolation": { kind: "string" },
 };
 
 /** What a WASI command gets without asking, as with `wasmtime run` (plus `wasi:fs` for each `--dir`). */
@@ -61,6 +71,11 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   if (file === undefined) throw new SandboxError("InvalidArgument", "run needs a .wasm file: wasm-sandbox run [flags] FILE.wasm [-- ARGS...]");
   const dirs = listFlag(args, "dir").map(parseDirFlag);
   const capabilities = capabilityTokens(listFlag(args, "allow", true), listFlag(args, "deny", true), dirs.length > 0);
+  const execPolicy = await execPolicyFromFlags(args);
+  if (execPolicy) {
+    validateSandboxPolicy(execPolicy);
+    capabilities.push(grant(Capabilities.SandboxExec, execPolicy));
+  }
   const config: Partial<SandboxConfig> = {
     deterministic: args.flags.get("deterministic") === true,
     maxMemoryPages: integerFlag(args, "max-memory-pages"),
@@ -116,6 +131,34 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     await audit?.close();
     await reportStats(args, plugin.stats(), performance.now() - started, exitCode, terminal);
   }
+}
+
+const ISOLATION_CHOICES: readonly NetworkIsolation[] = ["none", "netns", "bwrap", "auto"];
+
+/** The `sandbox_exec` policy the exec flags describe, or undefined without `--allow-exec`. */
+async function execPolicyFromFlags(args: ParsedArgs): Promise<SandboxPolicy | undefined> {
+  const allowed = listFlag(args, "allow-exec", true);
+  if (allowed.length === 0) return undefined;
+  const policy = defaultSandboxPolicy();
+  policy.allowedCommands = allowed;
+  policy.blockedCommands = listFlag(args, "block-exec", true);
+  policy.maxExecutionTimeMs = integerFlag(args, "exec-timeout") ?? policy.maxExecutionTimeMs;
+  policy.maxOutputBytes = integerFlag(args, "exec-max-output") ?? policy.maxOutputBytes;
+  // Explicitly allowing commands without --exec-cwd means: run them in the current directory.
+  const { fs, cwd } = await hostPlatform();
+  policy.workingDirectory = await fs.realPath(stringFlag(args, "exec-cwd") ?? cwd()).catch(() => {
+    throw new SandboxError("NotFound", `--exec-cwd ${stringFlag(args, "exec-cwd")} does not exist`);
+  });
+  policy.environmentWhitelist = listFlag(args, "exec-env", true);
+  policy.allowNetwork = args.flags.get("exec-allow-network") === true;
+  const isolation = stringFlag(args, "exec-isolation");
+  if (isolation !== undefined) {
+    if (!ISOLATION_CHOICES.includes(isolation as NetworkIsolation)) {
+      throw new SandboxError("InvalidArgument", `--exec-isolation must be one of ${ISOLATION_CHOICES.join(", ")}`);
+    }
+    policy.networkIsolation = isolation as NetworkIsolation;
+  }
+  return policy;
 }
 
 /** `--invoke` arguments: numbers, or bigints (i64) written with an `n` suffix, as in JavaScript. */

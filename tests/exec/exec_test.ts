@@ -1,0 +1,7 @@
+import { suite } from "uvu";
+import { exec } from "../../lib/exec/exec.ts";
+import { execScenarios } from "./_scenarios.ts";
+
+const tests = suite("exec() (async)");
+execScenarios(tests, exec);
+tests.run();

@@ -1,0 +1,94 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { grant, WasmSandboxRuntime } from "../../mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { wat } from "../_helpers/wat.ts";
+
+const test = suite("platform_sandbox.sandbox_exec through the runtime");
+
+const GUEST = `(module
+  (import "platform_sandbox" "sandbox_exec" (func $exec (param i32 i32 i32 i32) (result i64)))
+  (import "sandbox" "take_response" (func $take (param i32 i32) (result i64)))
+  (memory (export "memory") 4)
+  (func (export "exec") (param i32 i32 i32 i32) (result i64)
+    (call $exec (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "take") (param i32 i32) (result i64) (call $take (local.get 0) (local.get 1))))`;
+
+async function setup(policy: Record<string, unknown> | undefined) {
+  const records: string[] = [];
+  const runtime = new WasmSandboxRuntime();
+  const plugin = await runtime.loadPlugin("p", await wat(GUEST), {
+    capabilities: [grant("sandbox:exec", policy)],
+    recorder: { record: (e) => records.push(`${e.function}:${String(e.result)}`) },
+  });
+  const exec = (request: unknown, outCap = 65536) => {
+    const len = plugin.memory.writeUtf8(0, typeof request === "string" ? request : JSON.stringify(request));
+    const n = plugin.callSync("exec", 0, len, 100_000, outCap) as bigint;
+    return n;
+  };
+  const response = (n: bigint) => JSON.parse(plugin.memory.readUtf8(100_000, Number(n)));
+  return { plugin, exec, response, records };
+}
+
+test("an allowed command runs and answers with the JSON response", async () => {
+  const cwd = await tempDir();
+  const { exec, response } = await setup({ allowedCommands: ["echo"], workingDirectory: cwd, networkIsolation: "none" });
+  const n = exec({ command: "echo", args: ["hello", "world"] });
+  assert.ok(n > 0n, `result ${n}`);
+  const r = response(n);
+  assert.is(r.exit_code, 0);
+  assert.is(r.stdout, "hello world\n");
+  assert.is(r.timed_out, false);
+  assert.is(r.truncated, false);
+});
+
+test("a command outside the allow list is PERMISSION_DENIED and audited", async () => {
+  const cwd = await tempDir();
+  const { exec, records } = await setup({ allowedCommands: ["echo"], workingDirectory: cwd, networkIsolation: "none" });
+  assert.is(exec({ command: "ls" }), -2n);
+  assert.equal(records, ["sandbox_exec:-2"]);
+});
+
+test("a token without a policy allows nothing", async () => {
+  const { exec } = await setup(undefined);
+  assert.is(exec({ command: "echo", args: ["x"] }), -2n);
+});
+
+test("malformed JSON and invalid UTF-8 are INVALID_ARGUMENT", async () => {
+  const cwd = await tempDir();
+  const { exec, plugin } = await setup({ allowedCommands: ["echo"], workingDirectory: cwd, networkIsolation: "none" });
+  assert.is(exec("{not json"), -3n);
+  assert.is(exec({ command: 42 }), -3n);
+  plugin.memory.write(0, new Uint8Array([0x7b, 0xff, 0x7d]));
+  assert.is(plugin.callSync("exec", 0, 3, 100_000, 1000), -3n);
+  assert.is(plugin.callSync("exec", 0, 0x7fffffff, 100_000, 1000), -3n, "huge request length");
+});
+
+test("output larger than out_cap is parked for take_response", async () => {
+  const cwd = await tempDir();
+  const { exec, plugin } = await setup({ allowedCommands: ["echo"], workingDirectory: cwd, networkIsolation: "none" });
+  const n = exec({ command: "echo", args: ["x".repeat(500)] }, 10);
+  assert.ok(n > 500n);
+  assert.is(plugin.callSync("take", 100_000, Number(n)), n);
+  assert.is(JSON.parse(plugin.memory.readUtf8(100_000, Number(n))).stdout.length, 501);
+});
+
+test("the execution limit is counted per sandbox and can be reset by the host", async () => {
+  const cwd = await tempDir();
+  const { exec, plugin } = await setup({ allowedCommands: ["true"], workingDirectory: cwd, maxExecutions: 2, networkIsolation: "none" });
+  assert.ok(exec({ command: "true" }) > 0n);
+  assert.ok(exec({ command: "true" }) > 0n);
+  assert.is(exec({ command: "true" }), -2n);
+  assert.is(plugin.stats().executions, 2);
+  plugin.resetExecutionCount();
+  assert.ok(exec({ command: "true" }) > 0n);
+});
+
+test("a malformed policy in the token is refused at load", async () => {
+  const e = await new WasmSandboxRuntime().loadPlugin("p", await wat(GUEST), {
+    capabilities: [grant("sandbox:exec", { maxExecutionTimeMs: -1 })],
+  }).catch((x) => x);
+  assert.is(e.code, "InvalidArgument");
+});
+
+test.run();
