@@ -6,7 +6,7 @@
  * @module
  */
 import { defs } from "./_defs.ts";
-import { fail } from "./_errno.ts";
+import { fail, WasiErrno } from "./_errno.ts";
 import { writeFilestat } from "./_abi_structs.ts";
 import { DIR_RIGHTS, dirHandle, FILE_RIGHTS, WRITE_RIGHTS } from "./handles.ts";
 import { lookup } from "./path_walk.ts";
@@ -107,16 +107,29 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       if ((oflags & ~OFLAGS_KNOWN) !== 0) fail(defs.ERRNO_INVAL);
       // As in wasmtime: the access mode follows from the rights asked for, read when none are.
       const base = BigInt.asUintN(64, rightsBase);
-      const write = (base & WRITE_RIGHTS) !== 0n;
+      let write = (base & WRITE_RIGHTS) !== 0n;
       const read = (base & READ_MODE_RIGHTS) !== 0n || !write;
-      const node = fs.open(dirHandleObj.node, path, {
+      const request = {
         followFinal: (dirflags & FOLLOW) !== 0,
         create: (oflags & defs.OFLAGS_CREAT) !== 0,
         exclusive: (oflags & defs.OFLAGS_EXCL) !== 0,
         directory: (oflags & defs.OFLAGS_DIRECTORY) !== 0,
         truncate: (oflags & defs.OFLAGS_TRUNC) !== 0,
         write,
-      });
+      };
+      let node;
+      try {
+        node = fs.open(dirHandleObj.node, path, request);
+      } catch (err) {
+        // Go's wasip1 port opens O_RDONLY files asking for every file right
+        // except fd_write (fd_filestat_set_size included). Such a request
+        // (no fd_write, no truncation) on a read-only node is a read, not a
+        // write: open it without write rights rather than fail with ROFS.
+        const readIntent = read && (base & right(defs.RIGHTS_FD_WRITE)) === 0n && !request.truncate;
+        if (!(err instanceof WasiErrno) || err.errno !== defs.ERRNO_ROFS || !write || !readIntent) throw err;
+        write = false;
+        node = fs.open(dirHandleObj.node, path, { ...request, write });
+      }
       const flags = fdflags & 0x1f;
       let opened: number;
       if (node instanceof VirtualDirectory) {
