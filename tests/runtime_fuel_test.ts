@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SandboxError, SandboxState, WasmSandboxRuntime } from "../mod.ts";
+import { errorCode } from "./_helpers/errors.ts";
 import { wat } from "./_helpers/wat.ts";
 
 const test = suite("runtime: fuel, stack and memory limits");
@@ -22,25 +23,15 @@ const PROGRAMS = `(module
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
   (func (export "boom") unreachable))`;
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.instance(e, SandboxError);
-    return (e as SandboxError).code;
-  }
-  return "no error";
-}
-
 test("an infinite loop ends in OutOfFuel, distinct from the guest's own unreachable", async () => {
   const runtime = new WasmSandboxRuntime({ fuel: 100_000n });
   const plugin = await runtime.loadPlugin("p", await wat(PROGRAMS));
-  assert.is(await code(plugin.call("spin")), "OutOfFuel");
+  assert.is(await errorCode(plugin.call("spin")), "OutOfFuel");
   assert.is(plugin.state, SandboxState.Trapped);
   assert.is(plugin.fuelRemaining, 0n);
   plugin.reset();
   plugin.addFuel(1000n);
-  assert.is(await code(plugin.call("boom")), "Trap");
+  assert.is(await errorCode(plugin.call("boom")), "Trap");
 });
 
 test("fuel is exact and deterministic: the same call costs the same, and consumption adds up", async () => {
@@ -58,7 +49,7 @@ test("fuel is exact and deterministic: the same call costs the same, and consump
 
 test("a per-call budget overrides the sandbox budget for that call only", async () => {
   const plugin = await new WasmSandboxRuntime({ fuel: 10n }).loadPlugin("p", await wat(PROGRAMS));
-  assert.is(await code(plugin.call("count", 1000)), "OutOfFuel");
+  assert.is(await errorCode(plugin.call("count", 1000)), "OutOfFuel");
   plugin.reset();
   plugin.setFuel(10n);
   assert.is(await plugin.callWith({ fuel: 1_000_000n }, "count", 1000), 1000);
@@ -67,7 +58,7 @@ test("a per-call budget overrides the sandbox budget for that call only", async 
 
 test("a sandbox with no fuel left refuses a call without running it and stays Ready", async () => {
   const plugin = await new WasmSandboxRuntime({ fuel: 0n }).loadPlugin("p", await wat(PROGRAMS));
-  assert.is(await code(plugin.call("count", 1)), "OutOfFuel");
+  assert.is(await errorCode(plugin.call("count", 1)), "OutOfFuel");
   assert.is(plugin.state, SandboxState.Ready);
   plugin.addFuel(1000n);
   assert.is(await plugin.call("count", 1), 1);
@@ -86,11 +77,11 @@ test("fuel methods on an unmetered sandbox are InvalidState", async () => {
 
 test("infinite recursion is StackOverflow with the injected depth limit, and without it", async () => {
   const limited = await new WasmSandboxRuntime({ maxStackDepth: 500 }).loadPlugin("p", await wat(PROGRAMS));
-  assert.is(await code(limited.call("recurse", 0)), "StackOverflow");
+  assert.is(await errorCode(limited.call("recurse", 0)), "StackOverflow");
   limited.reset();
-  assert.is(await code(limited.call("recurse", 0)), "StackOverflow", "counters were reset after the trap");
+  assert.is(await errorCode(limited.call("recurse", 0)), "StackOverflow", "counters were reset after the trap");
   const unlimited = await new WasmSandboxRuntime({ maxStackDepth: undefined }).loadPlugin("q", await wat(PROGRAMS));
-  assert.is(await code(unlimited.call("recurse", 0)), "StackOverflow");
+  assert.is(await errorCode(unlimited.call("recurse", 0)), "StackOverflow");
 });
 
 test("memory.grow past maxMemoryPages returns -1 for a module-defined memory without a maximum", async () => {

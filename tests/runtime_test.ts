@@ -1,6 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { defineRegistrar, grant, SandboxError, SandboxState, WasmSandboxRuntime } from "../mod.ts";
+import { sandboxError } from "./_helpers/errors.ts";
 import { wat } from "./_helpers/wat.ts";
 import { tempDir } from "./_helpers/temp.ts";
 import { writeFileSync } from "node:fs";
@@ -28,16 +29,6 @@ const ADDER = `(module
     (local.get $s))
 )`;
 
-async function err(promise: Promise<unknown>): Promise<SandboxError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.instance(e, SandboxError);
-    return e as SandboxError;
-  }
-  throw new Error("expected a SandboxError");
-}
-
 test("call() passes i32, i64 and f64 values and returns results", async () => {
   const runtime = new WasmSandboxRuntime();
   const plugin = await runtime.loadPlugin("adder", await wat(ADDER));
@@ -56,11 +47,11 @@ test("strings and bytes are copied in through the guest's alloc export", async (
 
 test("a trap moves the sandbox to Trapped; calls are InvalidState until reset()", async () => {
   const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(ADDER));
-  const trap = await err(plugin.call("boom"));
+  const trap = await sandboxError(plugin.call("boom"));
   assert.is(trap.code, "Trap");
   assert.match(trap.message, /unreachable/);
   assert.is(plugin.state, SandboxState.Trapped);
-  assert.is((await err(plugin.call("add", 1, 2))).code, "InvalidState");
+  assert.is((await sandboxError(plugin.call("add", 1, 2))).code, "InvalidState");
   plugin.reset();
   assert.is(plugin.state, SandboxState.Ready);
   assert.is(await plugin.call("add", 1, 2), 3);
@@ -70,12 +61,12 @@ test("a trap moves the sandbox to Trapped; calls are InvalidState until reset()"
 
 test("an out-of-bounds load is a Trap, not a host crash", async () => {
   const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(ADDER));
-  assert.is((await err(plugin.call("oob"))).code, "Trap");
+  assert.is((await sandboxError(plugin.call("oob"))).code, "Trap");
 });
 
 test("a missing export is NotFound and leaves the sandbox Ready", async () => {
   const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(ADDER));
-  const e = await err(plugin.call("nope"));
+  const e = await sandboxError(plugin.call("nope"));
   assert.is(e.code, "NotFound");
   assert.match(e.message, /add/);
   assert.is(plugin.state, SandboxState.Ready);
@@ -83,7 +74,7 @@ test("a missing export is NotFound and leaves the sandbox Ready", async () => {
 
 test("a wrong argument count is InvalidArgument and the guest never runs", async () => {
   const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(ADDER));
-  assert.is((await err(plugin.call("add", 1))).code, "InvalidArgument");
+  assert.is((await sandboxError(plugin.call("add", 1))).code, "InvalidArgument");
   assert.is(plugin.state, SandboxState.Ready);
 });
 
@@ -115,12 +106,12 @@ test("loadPlugin accepts a file path and a file: URL; a missing file is NotFound
   const runtime = new WasmSandboxRuntime();
   assert.is(await (await runtime.loadPlugin("path", path)).call("add", 1, 1), 2);
   assert.is(await (await runtime.loadPlugin("url", new URL(`file://${path}`))).call("add", 2, 2), 4);
-  assert.is((await err(runtime.loadPlugin("missing", `${dir}/nope.wasm`))).code, "NotFound");
+  assert.is((await sandboxError(runtime.loadPlugin("missing", `${dir}/nope.wasm`))).code, "NotFound");
 });
 
 test("a precompiled module is refused unless allowPrecompiledModules is set", async () => {
   const module = await WebAssembly.compile(await wat(ADDER) as Uint8Array<ArrayBuffer>);
-  assert.is((await err(new WasmSandboxRuntime().loadPlugin("m", module))).code, "InvalidArgument");
+  assert.is((await sandboxError(new WasmSandboxRuntime().loadPlugin("m", module))).code, "InvalidArgument");
   const plugin = await new WasmSandboxRuntime({ allowPrecompiledModules: true }).loadPlugin("m", module);
   assert.is(await plugin.call("add", 20, 22), 42);
 });
@@ -129,11 +120,11 @@ test("duplicate ids are refused; unload frees the id and terminates the sandbox"
   const runtime = new WasmSandboxRuntime();
   const bytes = await wat(ADDER);
   const first = await runtime.loadPlugin("p", bytes);
-  assert.is((await err(runtime.loadPlugin("p", bytes))).code, "InvalidState");
+  assert.is((await sandboxError(runtime.loadPlugin("p", bytes))).code, "InvalidState");
   assert.equal(runtime.listPlugins().map((p) => p.id), ["p"]);
   assert.ok(runtime.unloadPlugin("p"));
   assert.is(first.state, SandboxState.Terminated);
-  assert.is((await err(first.call("add", 1, 2))).code, "InvalidState");
+  assert.is((await sandboxError(first.call("add", 1, 2))).code, "InvalidState");
   assert.not.ok(runtime.unloadPlugin("p"));
   await runtime.loadPlugin("p", bytes);
   assert.is(runtime.stats().pluginsUnloaded, 1);
@@ -166,7 +157,7 @@ test("a registrar's function runs only with its capability token", async () => {
 });
 
 test("without the capability the load fails with CapabilityDenied naming it", async () => {
-  const e = await err(new WasmSandboxRuntime().loadPlugin("p", await wat(USES_HOST), { registrars: [demo] }));
+  const e = await sandboxError(new WasmSandboxRuntime().loadPlugin("p", await wat(USES_HOST), { registrars: [demo] }));
   assert.is(e.code, "CapabilityDenied");
   assert.match(e.message, /demo:double/);
 });
@@ -184,7 +175,7 @@ test("linkDeniedAsStubs links refused imports to stubs returning PERMISSION_DENI
 
 test("a look-alike object is not a capability token", async () => {
   const fake = { capability: "demo:double", revoked: false, allows: () => true };
-  const e = await err(
+  const e = await sandboxError(
     new WasmSandboxRuntime().loadPlugin("p", await wat(USES_HOST), { registrars: [demo], capabilities: [fake as never] }),
   );
   assert.is(e.code, "CapabilityDenied");
@@ -192,7 +183,7 @@ test("a look-alike object is not a capability token", async () => {
 
 test("a registrar may not take over a built-in namespace", async () => {
   const evil = defineRegistrar("sandbox", {});
-  assert.is((await err(new WasmSandboxRuntime().loadPlugin("p", await wat(ADDER), { registrars: [evil] }))).code, "InvalidArgument");
+  assert.is((await sandboxError(new WasmSandboxRuntime().loadPlugin("p", await wat(ADDER), { registrars: [evil] }))).code, "InvalidArgument");
 });
 
 test.run();

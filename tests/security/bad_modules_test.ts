@@ -1,19 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SandboxError, WasmSandboxRuntime } from "../../mod.ts";
+import { errorCode } from "../_helpers/errors.ts";
 import { wat } from "../_helpers/wat.ts";
 
 const test = suite("bad modules");
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.instance(e, SandboxError);
-    return (e as SandboxError).code;
-  }
-  return "no error";
-}
 
 const GOOD = `(module (func (export "one") (result i32) (i32.const 1)))`;
 
@@ -22,7 +13,7 @@ test("random bytes are InvalidModule and the runtime keeps serving", async () =>
   let seed = 12345;
   for (let i = 0; i < 20; i++) {
     const bytes = new Uint8Array(64).map(() => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
-    assert.is(await code(runtime.loadPlugin(`r${i}`, bytes)), "InvalidModule");
+    assert.is(await errorCode(runtime.loadPlugin(`r${i}`, bytes)), "InvalidModule");
   }
   const ok = await runtime.loadPlugin("ok", await wat(GOOD));
   assert.is(await ok.call("one"), 1);
@@ -31,7 +22,7 @@ test("random bytes are InvalidModule and the runtime keeps serving", async () =>
 test("a truncated module is InvalidModule", async () => {
   const bytes = await wat(GOOD);
   for (let cut = 1; cut < bytes.length; cut += 3) {
-    assert.is(await code(new WasmSandboxRuntime().loadPlugin("t", bytes.slice(0, cut))), "InvalidModule");
+    assert.is(await errorCode(new WasmSandboxRuntime().loadPlugin("t", bytes.slice(0, cut))), "InvalidModule");
   }
 });
 
@@ -48,12 +39,12 @@ test("unknown imports are InvalidModule, naming them", async () => {
 
 test("a module over maxModuleBytes is refused before compiling", async () => {
   const bytes = await wat(GOOD);
-  assert.is(await code(new WasmSandboxRuntime({ maxModuleBytes: bytes.length - 1 }).loadPlugin("big", bytes)), "InvalidModule");
+  assert.is(await errorCode(new WasmSandboxRuntime({ maxModuleBytes: bytes.length - 1 }).loadPlugin("big", bytes)), "InvalidModule");
 });
 
 test("an empty or non-string plugin id is refused", async () => {
   const bytes = await wat(GOOD);
-  assert.is(await code(new WasmSandboxRuntime().loadPlugin("", bytes)), "InvalidArgument");
+  assert.is(await errorCode(new WasmSandboxRuntime().loadPlugin("", bytes)), "InvalidArgument");
 });
 
 test("passing a string to a plugin without an allocator is a clear InvalidArgument", async () => {
