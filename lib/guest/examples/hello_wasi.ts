@@ -2,7 +2,8 @@
 // ships no WASI bindings of its own, so this declares the two WASI functions
 // it needs. Compile with:
 //   asc hello_wasi.ts --exportStart _start --use abort=lib/guest/examples/hello_wasi/abortToExit
-// so the module imports nothing but wasi_snapshot_preview1 (needs wasi:stdio).
+// so the module imports nothing but wasi_snapshot_preview1 (needs wasi:stdio,
+// and wasi:proc for proc_exit, which it links even when it never aborts).
 
 @external("wasi_snapshot_preview1", "fd_write")
 declare function fd_write(fd: i32, iovs: i32, iovs_len: i32, nwritten: i32): i32;
