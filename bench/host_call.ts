@@ -2,14 +2,12 @@
 //   raw import        — WebAssembly.instantiate with a plain JS function, no sandbox
 //   bridge only       — the same function wrapped by the bridge (linkHostFunctions)
 //                       with no recorder: capability check + context save/restore
-//   runtime, no ring  — loaded through WasmSandboxRuntime as a registrar function,
-//                       with audit = new AuditLog({ ringCapacity: 0 }) (the runtime
-//                       has no switch to turn recording off)
+//   runtime, audit off — loaded through WasmSandboxRuntime as a registrar function,
+//                       with `audit: false` (calls are still counted)
 //   runtime, default  — the same with the default audit log (ring of 10 000)
 // The guest calls the import N times from a wasm loop, so per-call overhead
 // dominates; figures are ns per host call.
 // Run: node --import tsx bench/host_call.ts   (or: deno run -A bench/host_call.ts)
-import { AuditLog } from "../lib/audit/audit_log.ts";
 import { CapabilitySet, grant } from "../lib/host/capabilities.ts";
 import { abiErrorConvention, linkHostFunctions } from "../lib/host/bridge.ts";
 import { defineRegistrar } from "../lib/host/registrar.ts";
@@ -56,12 +54,13 @@ const bridged = new WebAssembly.Instance(module, linkHostFunctions(WebAssembly.M
   slot: new ResponseSlot(),
   recorder: undefined,
   linkDeniedAsStubs: false,
+  counters: { hostCalls: 0, deniedHostCalls: 0 },
 }) as WebAssembly.Imports);
 bridgeMemory = bridged.exports.memory as WebAssembly.Memory;
 const bridgeLoop = bridged.exports.loop as (n: number) => number;
 
 // (b) and (c): through the runtime.
-const quietRuntime = new WasmSandboxRuntime({ audit: new AuditLog({ ringCapacity: 0 }) });
+const quietRuntime = new WasmSandboxRuntime({ audit: false });
 const quiet = await quietRuntime.loadPlugin("quiet", bytes, { registrars: [registrar], capabilities: [grant("bench:tick")] });
 const auditedRuntime = new WasmSandboxRuntime();
 const audited = await auditedRuntime.loadPlugin("audited", bytes, { registrars: [registrar], capabilities: [grant("bench:tick")] });
@@ -78,7 +77,7 @@ for (const [name, run] of [
 
 const RAW = "(a) raw WebAssembly import";
 const BRIDGE = "bridge only, no recorder";
-const QUIET = "(b) runtime, audit ring 0";
+const QUIET = "(b) runtime, audit off";
 const AUDITED = "(c) runtime, default audit";
 const results = await compareCases(`host call from a wasm loop of ${CALLS} calls`, [
   { name: RAW, run: () => rawLoop(CALLS), opsPerRun: CALLS },

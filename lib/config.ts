@@ -48,8 +48,9 @@ export interface SandboxConfig {
    * Receives a record of every host call of every plugin, WASI included,
    * allowed or denied. Default: an `AuditLog` keeping the last 10 000 records
    * in memory (`runtime.audit`); give one with sinks for a hash-chained file.
+   * `false` records nothing (host calls are still counted in stats).
    */
-  audit: AuditLog | undefined;
+  audit: AuditLog | false | undefined;
   /** Accept shared (threads) memories. Default false: they would let memory outlive isolation. */
   allowSharedMemory: boolean;
   /**

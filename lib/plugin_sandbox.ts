@@ -6,7 +6,7 @@
  */
 import { SandboxError } from "./errors.ts";
 import { abiErrorConvention, linkHostFunctions } from "./host/bridge.ts";
-import type { HostCallRecord, HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
+import type { HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
 import type { CapabilitySet } from "./host/capabilities.ts";
 import type { GuestLogGate } from "./host/guest_logger.ts";
 import type { ExecState } from "./exec/state.ts";
@@ -60,8 +60,8 @@ export interface SandboxInit {
   execState: ExecState;
   /** The sandbox's log rate limiter (its drop count shows in stats). */
   logGate: GuestLogGate;
-  /** Told about every call, trap and host call, for runtime-wide statistics. */
-  onEvent?(event: "call" | "trap" | "hostCall"): void;
+  /** Told about every call and trap, for runtime-wide statistics. */
+  onEvent?(event: "call" | "trap"): void;
 }
 
 /** The outcome of running a WASI command. */
@@ -349,15 +349,15 @@ export class PluginSandbox {
       importedMemory ??= memory;
     }
     const environment = this.#init.environment(this.#guestMemory, this.#slot);
-    const recorder = this.#countingRecorder();
     const functions = linkHostFunctions(prepared.imports, {
       pluginId: this.id,
       memory: this.#guestMemory,
       capabilities,
       namespaces: [{ registrar: sandboxNamespace(this.#slot), errors: abiErrorConvention }, ...environment.namespaces],
       slot: this.#slot,
-      recorder,
+      recorder: this.#init.recorder,
       linkDeniedAsStubs,
+      counters: this.#counters,
     });
     const imports: WebAssembly.Imports = { ...functions };
     for (const source of [memories, environment.extraImports ?? {}]) {
@@ -375,19 +375,7 @@ export class PluginSandbox {
     environment.onInstance?.(instance, this.#guestMemory);
   }
 
-  #countingRecorder(): HostCallRecorder {
-    const counters = this.#counters;
-    const inner = this.#init.recorder;
-    const onEvent = this.#init.onEvent;
-    return {
-      record(event: HostCallRecord) {
-        counters.hostCalls++;
-        if (event.decision === "deny") counters.deniedHostCalls++;
-        onEvent?.("hostCall");
-        inner?.record(event);
-      },
-    };
-  }
+
 }
 
 function createMemory(

@@ -90,7 +90,7 @@ export class WasmSandboxRuntime {
 
   constructor(config: Partial<SandboxConfig> = {}) {
     this.config = Object.freeze({ ...defaultSandboxConfig(), ...configOverrides(config) });
-    this.audit = this.config.audit ?? new AuditLog();
+    this.audit = this.config.audit || new AuditLog({ ringCapacity: this.config.audit === false ? 0 : undefined });
   }
 
   /** Loads, checks, compiles (once per distinct bytes and options) and instantiates a plugin. */
@@ -120,15 +120,14 @@ export class WasmSandboxRuntime {
         prepared,
         capabilities,
         linkDeniedAsStubs: options.linkDeniedAsStubs ?? false,
-        recorder: combineRecorders(settings.audit ?? this.audit, options.recorder),
+        recorder: combineRecorders(settings.audit === false ? undefined : settings.audit ?? this.audit, options.recorder),
         logGate,
         fuel: settings.fuel,
         execState,
         environment: () => this.#environment(id, options, settings, { logGate, execState }, usesWasi),
         onEvent: (event) => {
           if (event === "call") this.#counters.calls++;
-          else if (event === "trap") this.#counters.traps++;
-          else this.#counters.hostCalls++;
+          else this.#counters.traps++;
         },
       });
       this.#plugins.set(id, sandbox);
@@ -152,6 +151,7 @@ export class WasmSandboxRuntime {
     const sandbox = this.#plugins.get(id);
     if (!sandbox) return false;
     sandbox.terminate();
+    this.#counters.hostCalls += sandbox.stats().hostCalls; // keep the unloaded plugin's share
     this.#plugins.delete(id);
     this.#counters.pluginsUnloaded++;
     return true;
@@ -164,9 +164,12 @@ export class WasmSandboxRuntime {
 
   stats(): SandboxRuntimeStats {
     const cache = this.#cache.stats();
+    let liveHostCalls = 0;
+    for (const plugin of this.#plugins.values()) liveHostCalls += plugin.stats().hostCalls;
     return {
       plugins: this.#plugins.size,
       ...this.#counters,
+      hostCalls: this.#counters.hostCalls + liveHostCalls,
       modulesCompiled: cache.misses,
       moduleCacheHits: cache.hits,
     };
@@ -259,8 +262,11 @@ function validateExecGrants(tokens: readonly CapabilityToken[]): void {
 }
 
 /** One recorder feeding both the audit log and the plugin's own recorder, if any. */
-function combineRecorders(audit: HostCallRecorder, extra: HostCallRecorder | undefined): HostCallRecorder {
-  if (!extra) return audit;
+function combineRecorders(
+  audit: HostCallRecorder | undefined,
+  extra: HostCallRecorder | undefined,
+): HostCallRecorder | undefined {
+  if (!audit || !extra) return audit ?? extra;
   return {
     record(event) {
       audit.record(event);

@@ -25,6 +25,12 @@ export interface AuditEventInput {
   /** The capability the function needs; undefined for capability-free functions. */
   capability: string | undefined;
   decision: AuditDecision;
+  /**
+   * Milliseconds since the Unix epoch when the call ended; the log takes its
+   * own clock reading when absent. The bridge passes the reading it already
+   * took for the duration, saving a clock read per call.
+   */
+  time?: number;
   /** Wall time spent in the host function, in nanoseconds. */
   durationNs: number;
   /** Bytes the host read from guest memory. */

@@ -113,7 +113,7 @@ export class AuditLog {
     const event: AuditEvent = {
       kind: "call",
       seq: ++this.#seq,
-      time: this.#now(),
+      time: input.time ?? this.#now(),
       pluginId: input.pluginId,
       namespace: input.namespace,
       function: input.function,

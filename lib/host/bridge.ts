@@ -25,6 +25,8 @@ export interface HostCallRecord {
   function: string;
   capability: string | undefined;
   decision: "allow" | "deny";
+  /** Milliseconds since the Unix epoch when the call ended. */
+  time: number;
   durationNs: number;
   bytesIn: number;
   bytesOut: number;
@@ -70,6 +72,14 @@ export interface LinkOptions {
   recorder: HostCallRecorder | undefined;
   /** Link refused imports to stubs that return PERMISSION_DENIED (or NOTCAPABLE) instead of failing the load. */
   linkDeniedAsStubs: boolean;
+  /** Counted on every call, recorder or not. */
+  counters: HostCallCounters;
+}
+
+/** Host-call counts the bridge keeps (plain increments: cheap enough for every call). */
+export interface HostCallCounters {
+  hostCalls: number;
+  deniedHostCalls: number;
 }
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -159,7 +169,7 @@ function wrapHostFunction(
   errors: ErrorConvention,
   options: LinkOptions,
 ): (...args: never[]) => unknown {
-  const { capabilities, recorder, pluginId } = options;
+  const { capabilities, recorder, pluginId, counters } = options;
   const ctx = contextFor(options);
   const capability = fn.capability;
   const resultType = fn.results[0];
@@ -171,23 +181,39 @@ function wrapHostFunction(
   const deniedResult = asResult(errors.denied);
   const impl = fn.call as (ctx: HostCallContext, ...args: unknown[]) => number | bigint | void;
   const select = fn.selectCapability as ((...args: unknown[]) => string | undefined) | undefined;
+  // The tokens that can let this function through, fixed at link time: a
+  // CapabilitySet never changes after construction, and revocation is each token's own state.
+  const tokens = capability === undefined ? undefined : capabilities.tokensFor(capability);
 
-  const record = (decision: "allow" | "deny", started: number, result: unknown, needed: string | undefined) =>
+  const record = (decision: "allow" | "deny", started: number, result: unknown, needed: string | undefined) => {
+    const ended = performance.now();
     recorder!.record({
       pluginId,
       namespace,
       function: name,
       capability: needed,
       decision,
-      durationNs: Math.round((performance.now() - started) * 1e6),
+      time: performance.timeOrigin + ended,
+      durationNs: Math.round((ended - started) * 1e6),
       bytesIn: ctx.bytesIn,
       bytesOut: ctx.bytesOut,
       result: result as number | bigint | undefined,
     });
+  };
 
-  return (...args: unknown[]) => {
-    const needed = select ? select(...args) : capability;
-    const token = needed === undefined ? undefined : capabilities.find(needed);
+  // Five named parameters cover every ABI function and most of WASI without
+  // building an argument array or a spread call; longer signatures (WASI's
+  // path functions) pass the rest through `more`. Bodies ignore extra undefineds.
+  return (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, ...more: unknown[]) => {
+    let needed = capability;
+    let token: CapabilityToken | undefined;
+    if (select !== undefined) {
+      needed = more.length === 0 ? select(a, b, c, d, e) : select(a, b, c, d, e, ...more);
+      token = needed === undefined ? undefined : capabilities.find(needed);
+    } else if (tokens !== undefined) {
+      token = firstLive(tokens);
+    }
+    counters.hostCalls++;
     const started = recorder ? performance.now() : 0;
     const outerToken = ctx.token, outerIn = ctx.bytesIn, outerOut = ctx.bytesOut;
     ctx.token = token;
@@ -195,12 +221,13 @@ function wrapHostFunction(
     ctx.bytesOut = 0;
     try {
       if (needed !== undefined && token === undefined) {
+        counters.deniedHostCalls++;
         if (recorder) record("deny", started, deniedResult, needed);
         return deniedResult;
       }
       let result: number | bigint | void;
       try {
-        result = impl(ctx, ...args);
+        result = more.length === 0 ? impl(ctx, a, b, c, d, e) : impl(ctx, a, b, c, d, e, ...more);
       } catch (err) {
         // An unwind (proc_exit, abort, a convention that rethrows) is recorded, then let through.
         let code: number;
@@ -221,4 +248,10 @@ function wrapHostFunction(
       ctx.bytesOut = outerOut;
     }
   };
+}
+
+/** The first unrevoked token (a plain loop: no closure per call). */
+function firstLive(tokens: readonly CapabilityToken[]): CapabilityToken | undefined {
+  for (let i = 0; i < tokens.length; i++) if (!tokens[i].revoked) return tokens[i];
+  return undefined;
 }

@@ -111,7 +111,15 @@ export class CapabilitySet {
 
   /** The first unrevoked token for `capability`, if any. */
   find(capability: string): CapabilityToken | undefined {
-    return this.#byName.get(capability)?.find((t) => !t.revoked);
+    const tokens = this.#byName.get(capability);
+    if (tokens === undefined) return undefined;
+    for (let i = 0; i < tokens.length; i++) if (!tokens[i].revoked) return tokens[i];
+    return undefined;
+  }
+
+  /** Every token granted for `capability`, revoked ones included (the bridge resolves them once, at link time). */
+  tokensFor(capability: string): readonly CapabilityToken[] {
+    return this.#byName.get(capability) ?? [];
   }
 
   /** True when some token for `capability` was granted, revoked or not (decides linking). */

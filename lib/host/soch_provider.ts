@@ -161,8 +161,10 @@ export class DefaultHostContextProvider implements HostContextProvider {
 
   /** A copy of the value under `key`, or undefined. */
   read(key: string): Uint8Array | undefined {
-    validateSochKey(key, this.limits.maxKeyBytes);
-    return this.#values.get(key)?.slice();
+    const value = this.#values.get(key);
+    // Only a valid key can have been stored (write validates it), so a hit needs no check.
+    if (value === undefined) validateSochKey(key, this.limits.maxKeyBytes);
+    return value?.slice();
   }
 
   /** Stores a copy of `value` under `key`, replacing any previous value. */
