@@ -181,6 +181,24 @@ test("a look-alike object is not a capability token", async () => {
   assert.is(e.code, "CapabilityDenied");
 });
 
+test("every host call lands in runtime.audit by default; audit: false records nothing but still counts", async () => {
+  const audited = new WasmSandboxRuntime();
+  const plugin = await audited.loadPlugin("p", await wat(USES_HOST), { registrars: [demo], capabilities: [grant("demo:double")] });
+  plugin.callSync("go", 1);
+  plugin.callSync("go", 2);
+  const { events } = audited.audit.events();
+  assert.equal(events.map((e) => `${e.seq}:${e.function}:${e.decision}:${String(e.result)}`), ["1:double:allow:2", "2:double:allow:4"]);
+  assert.ok(Math.abs(events[1].time - Date.now()) < 60_000);
+  audited.unloadPlugin("p");
+  assert.is(audited.stats().hostCalls, 2, "an unloaded plugin's calls stay counted");
+
+  const quiet = new WasmSandboxRuntime({ audit: false });
+  const q = await quiet.loadPlugin("q", await wat(USES_HOST), { registrars: [demo], capabilities: [grant("demo:double")] });
+  q.callSync("go", 1);
+  assert.is(quiet.audit.events().events.length, 0);
+  assert.is(q.stats().hostCalls, 1);
+});
+
 test("a registrar may not take over a built-in namespace", async () => {
   const evil = defineRegistrar("sandbox", {});
   assert.is((await sandboxError(new WasmSandboxRuntime().loadPlugin("p", await wat(ADDER), { registrars: [evil] }))).code, "InvalidArgument");
