@@ -9,6 +9,7 @@ import { abiErrorConvention, linkHostFunctions } from "./host/bridge.ts";
 import type { HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
 import type { CapabilitySet } from "./host/capabilities.ts";
 import type { GuestLogGate } from "./host/guest_logger.ts";
+import type { FuncType } from "./wasm/module_summary.ts";
 import type { ExecState } from "./exec/state.ts";
 import { ResponseSlot } from "./host/response_slot.ts";
 import { sandboxNamespace } from "./host/sandbox_namespace.ts";
@@ -27,6 +28,8 @@ export interface PreparedModule {
   hash: string;
   imports: WebAssembly.ModuleImportDescriptor[];
   exports: WebAssembly.ModuleExportDescriptor[];
+  /** Signatures of the function imports, keyed `module\0name` (absent for precompiled modules). */
+  importSignatures?: ReadonlyMap<string, FuncType>;
   /** Memories the module imports, to be created by the host with the limit applied. */
   importedMemories: Array<{ module: string; name: string; initial: number; maximum: number; shared: boolean }>;
   metered: boolean;
@@ -354,6 +357,7 @@ export class PluginSandbox {
       memory: this.#guestMemory,
       capabilities,
       namespaces: [{ registrar: sandboxNamespace(this.#slot), errors: abiErrorConvention }, ...environment.namespaces],
+      importSignatures: prepared.importSignatures,
       slot: this.#slot,
       recorder: this.#init.recorder,
       linkDeniedAsStubs,

@@ -77,6 +77,9 @@ export async function prepareModule(
     throw new SandboxError("InvalidModule", `not a valid WebAssembly module: ${(err as Error).message}`, { cause: err });
   }
   const prepared = describeCompiled(module, hash, options.metered);
+  prepared.importSignatures = new Map(
+    summary.imports.flatMap((imp) => (imp.funcType ? [[`${imp.module}\0${imp.name}`, imp.funcType] as const] : [])),
+  );
   prepared.importedMemories = summary.imports.flatMap((imp) =>
     imp.memory
       ? [{

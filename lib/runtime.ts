@@ -240,7 +240,7 @@ export class WasmSandboxRuntime {
       clock,
       random: settings.deterministic ? seededRandom(settings.randomSeed) : systemRandom(),
     });
-    namespaces.push({ registrar: wasiNamespace(wasi), errors: wasiErrorConvention });
+    namespaces.push({ registrar: wasiNamespace(wasi), errors: wasiErrorConvention, checkSignatures: false });
     return {
       namespaces,
       onInstance: (_instance, memory) => wasi.bindMemory(() => memory.memoryObject),

@@ -17,6 +17,7 @@ import type { CapabilitySet, CapabilityToken } from "./capabilities.ts";
 import { HostUnwind } from "./host_unwind.ts";
 import type { HostCallContext, HostFunction, HostFunctionRegistrar } from "./registrar.ts";
 import type { ResponseSlot } from "./response_slot.ts";
+import type { FuncType } from "../wasm/module_summary.ts";
 
 /** What the bridge tells the audit log about each host call. */
 export interface HostCallRecord {
@@ -60,6 +61,12 @@ export const abiErrorConvention: ErrorConvention = {
 export interface LinkableNamespace {
   registrar: HostFunctionRegistrar;
   errors: ErrorConvention;
+  /**
+   * Whether the declared signatures are checked against the module's
+   * imports at link time (default true). WASI's layer checks every argument
+   * itself, so its functions declare no exact signature.
+   */
+  checkSignatures?: boolean;
 }
 
 /** Everything the bridge needs to link one plugin. */
@@ -74,6 +81,8 @@ export interface LinkOptions {
   linkDeniedAsStubs: boolean;
   /** Counted on every call, recorder or not. */
   counters: HostCallCounters;
+  /** The module's import signatures (`module\0name`), to refuse mismatches at link time. */
+  importSignatures?: ReadonlyMap<string, FuncType>;
 }
 
 /** Host-call counts the bridge keeps (plain increments: cheap enough for every call). */
@@ -95,12 +104,18 @@ export function linkHostFunctions(
   const result: ImportObject = {};
   const missing = new Set<string>();
   const unknown: string[] = [];
+  const mismatched: string[] = [];
   for (const imp of imports) {
     if (imp.kind !== "function") continue;
     const ns = byNamespace.get(imp.module);
     const fn = ns && Object.hasOwn(ns.registrar.functions, imp.name) ? ns.registrar.functions[imp.name] : undefined;
     if (!ns || !fn) {
       unknown.push(`${imp.module}.${imp.name}`);
+      continue;
+    }
+    const declared = options.importSignatures?.get(`${imp.module}\0${imp.name}`);
+    if (declared && ns.checkSignatures !== false && !sameSignature(declared, fn)) {
+      mismatched.push(`${imp.module}.${imp.name} ${formatSignature(declared)} (the host's is ${formatSignature(fn)})`);
       continue;
     }
     const required = fn.linkCapabilities ?? (fn.capability === undefined ? [] : [fn.capability]);
@@ -119,6 +134,13 @@ export function linkHostFunctions(
       { pluginId: options.pluginId },
     );
   }
+  if (mismatched.length > 0) {
+    throw new SandboxError(
+      "InvalidModule",
+      `plugin "${options.pluginId}" imports host functions with the wrong signature: ${mismatched.join("; ")}`,
+      { pluginId: options.pluginId },
+    );
+  }
   if (missing.size > 0) {
     throw new SandboxError(
       "CapabilityDenied",
@@ -127,6 +149,15 @@ export function linkHostFunctions(
     );
   }
   return result;
+}
+
+function sameSignature(declared: FuncType, fn: HostFunction): boolean {
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+  return same(declared.params, fn.params) && same(declared.results, fn.results);
+}
+
+function formatSignature(type: { params: readonly string[]; results: readonly string[] }): string {
+  return `(${type.params.join(", ")}) -> (${type.results.join(", ")})`;
 }
 
 /** A context object reused by every call of one plugin; nested calls save and restore its counters. */

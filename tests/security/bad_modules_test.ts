@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { SandboxError, WasmSandboxRuntime } from "../../mod.ts";
-import { errorCode } from "../_helpers/errors.ts";
+import { grant, SandboxError, WasmSandboxRuntime } from "../../mod.ts";
+import { errorCode, sandboxError } from "../_helpers/errors.ts";
 import { wat } from "../_helpers/wat.ts";
 
 const test = suite("bad modules");
@@ -57,6 +57,13 @@ test("passing a string to a plugin without an allocator is a clear InvalidArgume
     assert.is((e as SandboxError).code, "InvalidArgument");
     assert.match((e as SandboxError).message, /allocator/);
   }
+});
+
+test("a host function imported with the wrong signature is InvalidModule, naming both signatures", async () => {
+  const bytes = await wat(`(module (import "soch" "soch_read" (func (param i32) (result i32))))`);
+  const e = await sandboxError(new WasmSandboxRuntime().loadPlugin("sig", bytes, { capabilities: [grant("soch:read")] }));
+  assert.is(e.code, "InvalidModule");
+  assert.match(e.message, /soch\.soch_read \(i32\) -> \(i32\) \(the host's is \(i32, i32, i32, i32\) -> \(i64\)\)/);
 });
 
 test.run();
