@@ -32,13 +32,13 @@ function runOne({ name, cmd, args }) {
       process.stdout.write(`\n${name}: could not start: ${err.message}\n`);
       resolve({ passed: 0, failed: 1 });
     });
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
       const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
       const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
       const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
       if (Number.isNaN(total) || Number.isNaN(passed)) {
-        process.stdout.write(`\n${name}: runner ended (code ${code}) without a summary\n`);
+        process.stdout.write(`\n${name}: runner ended (code ${code}, signal ${signal}) without a summary\n`);
         resolve({ passed: 0, failed: 1 });
         return;
       }

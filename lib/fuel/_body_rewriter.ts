@@ -76,6 +76,13 @@ const K_LOOP = 2;
 const K_IF = 3;
 const K_TRY = 4;
 const K_TRY_TABLE = 5;
+/** An if whose else has been seen. */
+const K_ELSE = 6;
+
+// Fold states of a loop frame.
+const LOOP_HEADER_OPEN = 1;
+const LOOP_FOLDED = 2;
+const LOOP_PLAIN = 3;
 
 // Fuel placement modes of one function. A function is first rewritten in
 // global mode (fuel stays in the global, so calls need no write-back). One
@@ -87,6 +94,12 @@ const K_TRY_TABLE = 5;
 const M_GLOBAL = 0;
 const M_CACHED = 1;
 const M_EH_SAFE = 2;
+const MODE_MASK = 3;
+// Flags on top of the mode: no folding of loop headers into back-edges (set
+// when a loop turns out to have a conditional back-edge), no hoisting of the
+// common part of if/else arms.
+const NO_FOLD = 4;
+const NO_HOIST = 8;
 
 /**
  * A segment's charge is written before its first instruction, when its
@@ -101,6 +114,8 @@ export interface BodyRewriterOptions {
   targets: InjectionTargets;
   costs: ResolvedCosts;
   meterFuel: boolean;
+  /** Merge charges across if/else arms and into loop back-edges (same totals, fewer charges). */
+  mergeSegments: boolean;
 }
 
 /** Per function: its parameter count and the encoded block type of its wrapper block. */
@@ -138,6 +153,27 @@ function skipBlockType(bytes: Uint8Array, pos: number): number {
   return skipLebAt(bytes, pos);
 }
 
+/**
+ * Moves `buffer[from, to)` down to `write` and returns the new write offset.
+ * Ranges are mostly a few bytes, where a loop beats a native copyWithin().
+ */
+function moveDown(buffer: Uint8Array, write: number, from: number, to: number): number {
+  if (write === from) return to;
+  if (to - from > 64) {
+    buffer.copyWithin(write, from, to);
+    return write + (to - from);
+  }
+  for (let i = from; i < to; i++) buffer[write++] = buffer[i]!;
+  return write;
+}
+
+/** A copy of `array` twice as long. */
+function doubled<T extends Int32Array | Uint8Array>(array: T): T {
+  const grown = new (array.constructor as new (length: number) => T)(array.length * 2);
+  grown.set(array);
+  return grown;
+}
+
 function malformed(offset: number, what: string): SandboxError {
   return new SandboxError("InvalidModule", `malformed function body: ${what} (at byte ${offset})`, { offset });
 }
@@ -158,6 +194,28 @@ export class BodyRewriter {
   readonly #snippets = new Map<number, Snippets>();
   #kinds = new Uint8Array(64);
   #targeted = new Uint8Array(64);
+  // Per control frame: for an if, the charge before it and the first charge
+  // of each arm; for a loop, the charge before it, its header charge, the
+  // header's cost once folded, and its fold state.
+  #frameA = new Int32Array(64);
+  #frameB = new Int32Array(64);
+  #frameC = new Int32Array(64);
+  #frameState = new Uint8Array(64);
+  // Charges written in this function: where the 2-byte amount is, where the
+  // whole sequence starts and ends, the amount, and whether it carries a
+  // check (which stays even at 0). Amounts are patched freely until the
+  // function ends, when one compaction pass drops zero charges and shortens
+  // small amounts to one byte.
+  #phAt = new Int32Array(256);
+  #phStart = new Int32Array(256);
+  #phEnd = new Int32Array(256);
+  #phValue = new Int32Array(256);
+  #phCheck = new Uint8Array(256);
+  #phCount = 0;
+  // The frame whose arm just started (its first charge is hoistable), or -1.
+  #armFrame = -1;
+  // The loop frame whose header charge is the open one, or -1.
+  #headerFrame = -1;
   // The open segment: its accumulated cost and where its placeholder is.
   #acc = 0;
   // Loops and calls seen in the current attempt (to pick the mode).
@@ -179,7 +237,7 @@ export class BodyRewriter {
   /** Writes the instrumented form of the body at `[start, end)` (without its size prefix). */
   rewrite(start: number, end: number, shape: FunctionShape): void {
     const mark = this.#out.length;
-    let mode = M_GLOBAL;
+    let mode = this.#options.mergeSegments ? M_GLOBAL : M_GLOBAL | NO_FOLD | NO_HOIST;
     for (;;) {
       const retry = this.#rewriteIn(start, end, shape, mode);
       if (retry < 0) return;
@@ -204,23 +262,25 @@ export class BodyRewriter {
     const fuel = this.#fuel;
     // New locals go after the existing ones, so no existing index moves.
     let next = shape.paramCount + declared;
-    const fuelLocal = fuel && mode === M_CACHED ? next++ : -1;
+    const fuelLocal = fuel && (mode & MODE_MASK) === M_CACHED ? next++ : -1;
     const scratchLocal = fuel ? next++ : -1;
     const depthLocal = this.#depthOn ? next++ : -1;
-    const key = ((fuelLocal + 1) * 65536 + (scratchLocal + 1)) * 65536 + (depthLocal + 1);
+    const tempLocal = fuel && fuelLocal < 0 ? next++ : -1;
+    const key = (((fuelLocal + 1) * 65536 + (scratchLocal + 1)) * 65536 + (depthLocal + 1)) * 2 + (tempLocal >= 0 ? 1 : 0);
     let snippets = this.#snippets.get(key);
     if (snippets === undefined) {
-      snippets = buildSnippets(this.#options.targets, { fuelLocal, scratchLocal, depthLocal, meterFuel: fuel });
+      snippets = buildSnippets(this.#options.targets, { fuelLocal, scratchLocal, depthLocal, tempLocal, meterFuel: fuel });
       this.#snippets.set(key, snippets);
     }
     this.#s = snippets;
 
-    const added = (fuelLocal >= 0 ? 1 : 0) + (scratchLocal >= 0 ? 1 : 0) + (depthLocal >= 0 ? 1 : 0);
+    const added = (fuelLocal >= 0 ? 1 : 0) + (scratchLocal >= 0 ? 1 : 0) + (depthLocal >= 0 ? 1 : 0) + (tempLocal >= 0 ? 1 : 0);
     out.writeU32(groups + added);
     out.copyRange(this.#bytes, groupsStart, localsEnd);
     if (fuelLocal >= 0) this.#writeLocal(0x7e);
     if (scratchLocal >= 0) this.#writeLocal(0x7f);
     if (depthLocal >= 0) this.#writeLocal(0x7f);
+    if (tempLocal >= 0) this.#writeLocal(0x7e);
     out.writeBytes(snippets.prologue);
     // The body is wrapped in a block when something must run on every way
     // out, so that a branch to the function's own label runs it too.
@@ -234,6 +294,9 @@ export class BodyRewriter {
     this.#copyFrom = localsEnd;
     this.#loops = 0;
     this.#calls = 0;
+    this.#phCount = 0;
+    this.#armFrame = -1;
+    this.#headerFrame = -1;
     if (fuel) this.#openCharge(true);
     return this.#instructions(localsEnd, end, mode, wrapped);
   }
@@ -253,39 +316,110 @@ export class BodyRewriter {
   #openCharge(check: boolean): void {
     const out = this.#out;
     const s = this.#s;
+    let k = this.#phCount;
+    if (k >= this.#phAt.length) this.#growPlaceholders();
+    this.#phStart[k] = out.length;
     out.writeBytes(s.getFuel);
     out.writeU8(0x42);
-    this.#chargeAt = out.length;
+    this.#phAt[k] = out.length;
     out.writeU8(0x80);
     out.writeU8(0x00);
     out.writeBytes(check ? s.subSetCheck : s.subSet);
+    this.#phEnd[k] = out.length;
+    this.#phValue[k] = 0;
+    this.#phCheck[k] = check ? 1 : 0;
+    this.#phCount = k + 1;
+    this.#chargeAt = k;
+    this.#acc = 0;
+    if (this.#armFrame >= 0 && !check) {
+      // The first charge of an if arm runs exactly once per entry into the arm.
+      if (this.#kinds[this.#armFrame] === K_ELSE) this.#frameC[this.#armFrame] = k;
+      else this.#frameB[this.#armFrame] = k;
+    }
+    this.#armFrame = -1;
+  }
+
+  #growPlaceholders(): void {
+    this.#phAt = doubled(this.#phAt);
+    this.#phStart = doubled(this.#phStart);
+    this.#phEnd = doubled(this.#phEnd);
+    this.#phValue = doubled(this.#phValue);
+    this.#phCheck = doubled(this.#phCheck);
+  }
+
+  /** Ends the open segment: records its total for its placeholder. */
+  #closeCharge(): void {
+    const k = this.#chargeAt;
+    if (k >= 0) {
+      this.#phValue[k] = this.#acc;
+      this.#chargeAt = -1;
+      this.#armFrame = -1;
+      const loop = this.#headerFrame;
+      if (loop >= 0) {
+        this.#headerFrame = -1;
+        this.#closeHeader(loop, k);
+      }
+    }
     this.#acc = 0;
   }
 
-  /** Ends the open segment: patches its total into the placeholder. */
-  #closeCharge(): void {
-    const at = this.#chargeAt;
-    if (at >= 0) {
-      const acc = this.#acc;
-      const out = this.#out;
-      const buffer = out.buffer;
-      if (acc < 64) {
-        // Fits in one byte: close the gap (the segment's few bytes move back by one).
-        const length = out.length;
-        if (length - at < 64) {
-          for (let i = at + 1; i < length - 1; i++) buffer[i] = buffer[i + 1]!;
-        } else {
-          buffer.copyWithin(at + 1, at + 2, length);
-        }
-        buffer[at] = acc;
-        out.truncate(length - 1);
-      } else {
-        buffer[at] = 0x80 | (acc & 0x7f);
-        buffer[at + 1] = (acc >> 7) & 0x3f;
-      }
-      this.#chargeAt = -1;
+  /** A segment boundary: the open charge ends and no arm is starting any more. */
+  #boundary(): void {
+    this.#closeCharge();
+    this.#armFrame = -1;
+  }
+
+  /**
+   * A loop's header segment just ended with cost h. Every later entry into
+   * the header is either the fall-in (whose preceding charge takes h now) or
+   * an unconditional `br` back-edge (whose charge takes h when it is seen),
+   * so the header itself charges nothing and only checks.
+   */
+  #closeHeader(loop: number, header: number): void {
+    if (this.#frameState[loop] !== LOOP_HEADER_OPEN) return;
+    const entry = this.#frameA[loop]!;
+    const h = this.#phValue[header]!;
+    if (entry < 0 || h === 0 || this.#phValue[entry]! + h > PLACEHOLDER_MAX) {
+      this.#frameState[loop] = LOOP_PLAIN;
+      return;
     }
-    this.#acc = 0;
+    this.#phValue[entry] += h;
+    this.#phValue[header] = 0;
+    this.#frameC[loop] = h;
+    this.#frameState[loop] = LOOP_FOLDED;
+  }
+
+  /**
+   * Drops charges of 0 (keeping checks) and writes amounts below 64 in one
+   * byte, moving the function's output back over the gaps in one pass.
+   */
+  #compact(): void {
+    const count = this.#phCount;
+    if (count === 0) return;
+    const out = this.#out;
+    const buffer = out.buffer;
+    let write = this.#phStart[0]!;
+    let read = write;
+    for (let k = 0; k < count; k++) {
+      const start = this.#phStart[k]!;
+      write = moveDown(buffer, write, read, start);
+      const value = this.#phValue[k]!;
+      if (value === 0 && this.#phCheck[k] === 0) {
+        read = this.#phEnd[k]!;
+        continue;
+      }
+      const at = this.#phAt[k]!;
+      write = moveDown(buffer, write, start, at);
+      if (value < 64) {
+        buffer[write++] = value;
+      } else {
+        buffer[write++] = 0x80 | (value & 0x7f);
+        buffer[write++] = (value >> 7) & 0x3f;
+      }
+      read = at + 2;
+    }
+    write = moveDown(buffer, write, read, out.length);
+    out.truncate(write);
   }
 
   /**
@@ -328,16 +462,65 @@ export class BodyRewriter {
 
   #push(sp: number, kind: number): number {
     if (sp >= this.#kinds.length) {
-      const kinds = new Uint8Array(this.#kinds.length * 2);
-      kinds.set(this.#kinds);
-      this.#kinds = kinds;
-      const targeted = new Uint8Array(this.#targeted.length * 2);
-      targeted.set(this.#targeted);
-      this.#targeted = targeted;
+      this.#kinds = doubled(this.#kinds);
+      this.#targeted = doubled(this.#targeted);
+      this.#frameA = doubled(this.#frameA);
+      this.#frameB = doubled(this.#frameB);
+      this.#frameC = doubled(this.#frameC);
+      this.#frameState = doubled(this.#frameState);
     }
     this.#kinds[sp] = kind;
     this.#targeted[sp] = 0;
+    this.#frameA[sp] = -1;
+    this.#frameB[sp] = -1;
+    this.#frameC[sp] = -1;
+    this.#frameState[sp] = 0;
     return sp + 1;
+  }
+
+  /** Adds `cost` to the open segment (opening or splitting one as needed). */
+  #addCost(at: number, cost: number): void {
+    if (this.#chargeAt >= 0 && this.#acc + cost <= PLACEHOLDER_MAX) this.#acc += cost;
+    else this.#chargeSlow(at, cost);
+  }
+
+  /**
+   * A branch to `label`: marks a block target, and keeps loop folding exact:
+   * an unconditional back-edge pays the folded header, a conditional one
+   * cannot (its fall-through would pay too), so the function is redone
+   * without folding. Returns a mode to redo the function in, or -1.
+   */
+  #branchTo(label: number, sp: number, at: number, conditional: boolean, mode: number): number {
+    if (label >= sp) return -1;
+    const frame = sp - 1 - label;
+    this.#targeted[frame] = 1;
+    if (this.#kinds[frame] !== K_LOOP) return -1;
+    const state = this.#frameState[frame];
+    if (state === LOOP_HEADER_OPEN) {
+      // This branch ends the header segment itself: nothing to fold.
+      this.#frameState[frame] = LOOP_PLAIN;
+    } else if (state === LOOP_FOLDED) {
+      if (conditional) return mode | NO_FOLD;
+      this.#addCost(at, this.#frameC[frame]!);
+    }
+    return -1;
+  }
+
+  /**
+   * At the end of an if/else: both arms start with a charge that runs once
+   * per entry into the arm, so their common part moves into the charge that
+   * runs before the `if`, and an arm whose first charge drops to 0 loses it.
+   */
+  #hoistArms(frame: number): void {
+    const before = this.#frameA[frame]!;
+    const thenFirst = this.#frameB[frame]!;
+    const elseFirst = this.#frameC[frame]!;
+    if (before < 0 || thenFirst < 0 || elseFirst < 0) return;
+    const common = Math.min(this.#phValue[thenFirst]!, this.#phValue[elseFirst]!);
+    if (common === 0 || this.#phValue[before]! + common > PLACEHOLDER_MAX) return;
+    this.#phValue[before] += common;
+    this.#phValue[thenFirst] -= common;
+    this.#phValue[elseFirst] -= common;
   }
 
   /** Returns -1 when done, or the mode to redo the function in. */
@@ -347,11 +530,17 @@ export class BodyRewriter {
     const cost = this.#cost;
     const { bulkPerUnit, memoryGrowPerPage } = this.#options.costs;
     const fuel = this.#fuel;
-    const cached = mode === M_CACHED;
-    const ehSafe = mode === M_EH_SAFE;
+    const cached = (mode & MODE_MASK) === M_CACHED;
+    const ehSafe = (mode & MODE_MASK) === M_EH_SAFE;
+    const fold = (mode & NO_FOLD) === 0;
+    const hoist = (mode & NO_HOIST) === 0;
     const depthOn = this.#depthOn;
     const s = this.#s;
     let sp = this.#push(0, K_FUNC);
+    // The open segment's state, shadowed in locals for the plain-instruction
+    // fast path and synced with the fields around everything else.
+    let acc = this.#acc;
+    let chargeAt = this.#chargeAt;
 
     while (pos < end) {
       const at = pos;
@@ -360,8 +549,15 @@ export class BodyRewriter {
       if (plan < SPECIAL) {
         const c = cost[op]!;
         if (c !== 0) {
-          if (this.#chargeAt >= 0 && this.#acc + c <= PLACEHOLDER_MAX) this.#acc += c;
-          else this.#chargeSlow(at, c);
+          if (chargeAt >= 0 && acc + c <= PLACEHOLDER_MAX) {
+            acc += c;
+          } else {
+            this.#acc = acc;
+            this.#chargeAt = chargeAt;
+            this.#chargeSlow(at, c);
+            acc = this.#acc;
+            chargeAt = this.#chargeAt;
+          }
         }
         switch (plan) {
           case P_LEB:
@@ -377,9 +573,15 @@ export class BodyRewriter {
             pos += 8;
             break;
           case P_MEMARG: {
-            const flags = u32At(bytes, pos);
-            pos = lebEnd;
-            if ((flags & 0x40) !== 0) pos = skipLebAt(bytes, pos);
+            // Alignment flags: one byte below 0x40 unless a memory index follows.
+            const flags = bytes[pos] ?? 0;
+            if (flags < 0x40) {
+              pos++;
+            } else {
+              const decoded = u32At(bytes, pos);
+              pos = lebEnd;
+              if ((decoded & 0x40) !== 0) pos = skipLebAt(bytes, pos);
+            }
             pos = skipLebAt(bytes, pos);
             break;
           }
@@ -387,6 +589,8 @@ export class BodyRewriter {
         continue;
       }
       if (plan === INVALID) throw malformed(at, `unknown opcode 0x${op.toString(16)}`);
+      this.#acc = acc;
+      this.#chargeAt = chargeAt;
 
       // The cost of the instruction, charged to the segment it ends (Wasmtime's
       // model); a catch clause's cost is charged to the handler it starts.
@@ -414,30 +618,48 @@ export class BodyRewriter {
           sp = this.#push(sp, op === 0x02 ? K_BLOCK : K_TRY);
           break;
 
-        case 0x03: // loop: the header starts a segment, charged and checked.
+        case 0x03: { // loop: the header starts a segment, charged and checked.
           this.#loops++;
-          this.#closeCharge();
+          const entry = this.#chargeAt;
+          this.#boundary();
           pos = skipBlockType(bytes, pos);
           sp = this.#push(sp, K_LOOP);
           this.#flushInput(pos);
-          if (fuel) this.#openCharge(true);
+          if (fuel) {
+            this.#openCharge(true);
+            if (fold) {
+              this.#frameA[sp - 1] = entry;
+              this.#frameB[sp - 1] = this.#chargeAt;
+              this.#frameState[sp - 1] = LOOP_HEADER_OPEN;
+              this.#headerFrame = sp - 1;
+            }
+          }
           // A try_table may catch into this loop: its header is a landing.
           if (ehSafe) out.writeBytes(s.depthRestore);
           break;
+        }
 
-        case 0x04: // if: each arm is its own segment.
-          this.#closeCharge();
+        case 0x04: { // if: each arm is its own segment.
+          const before = this.#chargeAt;
+          this.#boundary();
           pos = skipBlockType(bytes, pos);
           sp = this.#push(sp, K_IF);
+          if (hoist && fuel) {
+            this.#frameA[sp - 1] = before;
+            this.#armFrame = sp - 1;
+          }
           break;
+        }
 
         case 0x05: // else
-          this.#closeCharge();
+          this.#boundary();
+          if (this.#kinds[sp - 1] === K_IF) this.#kinds[sp - 1] = K_ELSE;
+          if (hoist && fuel) this.#armFrame = sp - 1;
           break;
 
         case 0x07: // catch tag
         case 0x19: { // catch_all
-          this.#closeCharge();
+          this.#boundary();
           if (op === 0x07) pos = skipLebAt(bytes, pos);
           this.#flushInput(pos);
           // An exception arrives with the thrower's consumption in the global
@@ -450,7 +672,7 @@ export class BodyRewriter {
         }
 
         case 0x18: // delegate: ends the try block.
-          this.#closeCharge();
+          this.#boundary();
           pos = skipLebAt(bytes, pos);
           sp--;
           if (sp < 1) throw malformed(at, "delegate outside a try block");
@@ -459,17 +681,26 @@ export class BodyRewriter {
         case 0x0b: { // end
           const kind = this.#kinds[--sp]!;
           if (kind === K_FUNC) {
-            this.#closeCharge();
+            this.#boundary();
             this.#flushInput(pos);
             if (wrapped) out.writeBytes(s.epilogue);
             if (pos !== end) throw malformed(pos, "bytes after the final end");
-            if (mode === M_GLOBAL && fuel && this.#loops > 0 && this.#calls <= 2 * this.#loops) return M_CACHED;
+            if ((mode & MODE_MASK) === M_GLOBAL && fuel && this.#loops > 0 && this.#calls <= this.#loops) {
+              return M_CACHED | (mode & ~MODE_MASK);
+            }
+            this.#compact();
             return -1;
+          }
+          if (kind === K_LOOP && this.#frameState[sp] === LOOP_HEADER_OPEN) {
+            // No branch back: the header segment simply goes on past the end.
+            this.#frameState[sp] = LOOP_PLAIN;
+            if (this.#headerFrame === sp) this.#headerFrame = -1;
           }
           // Only a loop's end and an untargeted block's end are reached by
           // falling through alone; anywhere else, paths merge.
-          if (kind === K_IF || kind === K_TRY || this.#targeted[sp] === 1) {
-            this.#closeCharge();
+          if (kind === K_IF || kind === K_ELSE || kind === K_TRY || this.#targeted[sp] === 1) {
+            this.#boundary();
+            if (kind === K_ELSE) this.#hoistArms(sp);
             if (ehSafe && depthOn) {
               this.#flushInput(pos);
               out.writeBytes(s.depthRestore);
@@ -484,8 +715,9 @@ export class BodyRewriter {
         case 0xd6: { // br_on_non_null
           const label = u32At(bytes, pos);
           pos = lebEnd;
-          if (label < sp) this.#targeted[sp - 1 - label] = 1;
-          this.#closeCharge();
+          const retry = this.#branchTo(label, sp, at, op !== 0x0c, mode);
+          if (retry >= 0) return retry;
+          this.#boundary();
           break;
         }
 
@@ -496,9 +728,10 @@ export class BodyRewriter {
           for (let i = 0; i <= count; i++) {
             const label = u32At(bytes, pos);
             pos = lebEnd;
-            if (label < sp) this.#targeted[sp - 1 - label] = 1;
+            const retry = this.#branchTo(label, sp, at, true, mode);
+            if (retry >= 0) return retry;
           }
-          this.#closeCharge();
+          this.#boundary();
           break;
         }
 
@@ -510,7 +743,7 @@ export class BodyRewriter {
         case 0x08: // throw
         case 0x09: // rethrow
         case 0x0a: // throw_ref
-          this.#closeCharge();
+          this.#boundary();
           // Control leaves this frame: the global must hold the exact fuel,
           // and a return or tail call gives its depth back.
           if (cached || (depthOn && (op === 0x0f || op === 0x12 || op === 0x13 || op === 0x15))) {
@@ -553,7 +786,7 @@ export class BodyRewriter {
           // A catch lands at a label that normal code reaches too, where a
           // cached fuel local could not tell which value is current: such
           // functions keep fuel in the global and resync depth at every join.
-          if (!ehSafe && (fuel || depthOn)) return M_EH_SAFE;
+          if (!ehSafe && (fuel || depthOn)) return M_EH_SAFE | (mode & ~MODE_MASK);
           pos = skipBlockType(bytes, pos);
           const count = u32At(bytes, pos);
           pos = lebEnd;
@@ -565,7 +798,8 @@ export class BodyRewriter {
             // Catch labels are resolved outside the try_table itself.
             const label = u32At(bytes, pos);
             pos = lebEnd;
-            if (label < sp) this.#targeted[sp - 1 - label] = 1;
+            const retry = this.#branchTo(label, sp, at, true, mode);
+            if (retry >= 0) return retry;
           }
           sp = this.#push(sp, K_TRY_TABLE);
           break;
@@ -623,6 +857,8 @@ export class BodyRewriter {
         default:
           throw malformed(at, `unhandled opcode 0x${op.toString(16)}`);
       }
+      acc = this.#acc;
+      chargeAt = this.#chargeAt;
     }
     throw malformed(end, pos > end ? "an instruction runs past the end of the body" : "missing final end");
   }

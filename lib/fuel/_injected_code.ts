@@ -92,6 +92,8 @@ export interface FunctionLayout {
   depthLocal: number;
   /** Scratch i32 local for the length operand of dynamic charges; `-1` without fuel. */
   scratchLocal: number;
+  /** Scratch i64 local for checks when fuel stays in the global; `-1` otherwise. */
+  tempLocal: number;
   meterFuel: boolean;
 }
 
@@ -108,6 +110,7 @@ export function buildSnippets(targets: InjectionTargets, layout: FunctionLayout)
   const writeBack = cached ? new Bytes().op(LOCAL_GET, f).op(GLOBAL_SET, F).done() : new Uint8Array(0);
   const subSetCheck = new Bytes().op(I64_SUB);
   if (cached) subSetCheck.op(LOCAL_TEE, f);
+  else if (layout.tempLocal >= 0) subSetCheck.op(LOCAL_TEE, layout.tempLocal).op(GLOBAL_SET, F).op(LOCAL_GET, layout.tempLocal);
   else subSetCheck.op(GLOBAL_SET, F).op(GLOBAL_GET, F);
   subSetCheck.op(I64_CONST).s32(0).op(I64_LT_S).op(IF).op(EMPTY);
   // Leave the exact (negative) remainder in the global for the host.

@@ -74,6 +74,13 @@ export interface InstrumentOptions {
   initialFuel?: bigint;
   /** Check the output with `WebAssembly.validate` (default true). */
   validate?: boolean;
+  /**
+   * Merge charges where the totals stay exact: the common part of an
+   * if/else's arms is charged before the `if`, and a loop header's charge
+   * moves to the loop's entry and its unconditional back-edges (default
+   * true). `false` gives one charge per segment, for comparison.
+   */
+  mergeSegments?: boolean;
 }
 
 interface ModuleLayout {
@@ -233,6 +240,7 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): U
       maxStackDepth: options.maxStackDepth,
       caps: { maxMemoryPages: options.maxMemoryPages, maxTableElements: options.maxTableElements },
       initialFuel,
+      mergeSegments: options.mergeSegments ?? true,
     });
   } catch (err) {
     if (err instanceof SandboxError) throw err;
@@ -264,6 +272,7 @@ interface RewriteSettings {
   maxStackDepth: number | undefined;
   caps: LimitCaps;
   initialFuel: bigint;
+  mergeSegments: boolean;
 }
 
 function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array {
@@ -347,6 +356,7 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
     });
   };
   const copyVerbatim = (s: SectionHeader) => out.copyRange(bytes, s.headerStart, s.end);
+  let codeSizeAt = 0;
 
   for (const s of sections) {
     const rank = RANK[s.id] ?? 0;
@@ -492,13 +502,20 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
           copyVerbatim(s);
           break;
         }
-        section(SectionId.Code, () => {
+        out.writeU8(SectionId.Code);
+        codeSizeAt = out.reservePaddedSize();
+        {
           const count = reader.readCount(1);
           if (count !== shapes.length) {
             throw reader.error(`the code section has ${count} bodies for ${shapes.length} declared functions`, s.start);
           }
           out.writeU32(count);
-          const rewriter = new BodyRewriter(bytes, out, { targets, costs: settings.costs, meterFuel: settings.meterFuel });
+          const rewriter = new BodyRewriter(bytes, out, {
+            targets,
+            costs: settings.costs,
+            meterFuel: settings.meterFuel,
+            mergeSegments: settings.mergeSegments,
+          });
           for (let i = 0; i < count; i++) {
             const size = reader.readU32();
             const bodyStart = reader.offset;
@@ -508,7 +525,8 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
             out.prefixSize(bodyStartOut);
           }
           if (!reader.atEnd) throw reader.error("bytes after the last function body");
-        });
+        }
+        out.patchPaddedSize(codeSizeAt);
         break;
       default:
         copyVerbatim(s);
@@ -526,5 +544,5 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
       writeInjectedExports();
     });
   }
-  return out.toBytes();
+  return out.finish();
 }

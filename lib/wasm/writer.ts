@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { writeS32, writeS64, writeU32, writeU64, sizeU32 } from "./leb128.ts";
+import { sizeU32, writeS32, writeS64, writeU32, writeU32Padded, writeU64 } from "./leb128.ts";
 
 const utf8 = new TextEncoder();
 
@@ -131,6 +131,33 @@ export class WasmWriter {
   /** Drops everything written after `length` (used to retry a function body). */
   truncate(length: number): void {
     this.length = Math.min(this.length, length);
+  }
+
+  /**
+   * Reserves five bytes for a size written later with
+   * {@linkcode WasmWriter.patchPaddedSize}; returns the slot's offset. A
+   * padded LEB128 is valid in the binary format and spares moving the
+   * content, which matters for a code section of megabytes.
+   */
+  reservePaddedSize(): number {
+    this.reserve(5);
+    const at = this.length;
+    this.length += 5;
+    return at;
+  }
+
+  /** Writes the size of everything after the slot at `at` into it, as five LEB128 bytes. */
+  patchPaddedSize(at: number): void {
+    writeU32Padded(this.#buffer, at, this.length - at - 5);
+  }
+
+  /**
+   * The bytes written, without copying when little of the storage is unused
+   * (the result then shares it; write nothing more afterwards).
+   */
+  finish(): Uint8Array {
+    if (this.length >= this.#buffer.length * 0.75) return this.#buffer.subarray(0, this.length);
+    return this.toBytes();
   }
 
   /** A copy of the bytes written. */

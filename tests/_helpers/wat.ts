@@ -31,7 +31,8 @@ export async function wat(source: string, name = "fixture.wat"): Promise<Uint8Ar
   const module = api.parseWat(name, source, ALL_FEATURES);
   try {
     module.resolveNames();
-    module.validate();
+    // wabt.js accepts the feature set here too (its typings omit it); without it, it validates with defaults.
+    (module.validate as (features?: typeof ALL_FEATURES) => void)(ALL_FEATURES);
     return new Uint8Array(module.toBinary({ write_debug_names: true }).buffer);
   } finally {
     module.destroy();

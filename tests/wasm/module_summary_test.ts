@@ -3,7 +3,6 @@ import * as assert from "uvu/assert";
 import { isSandboxError } from "../../lib/errors.ts";
 import { summarizeModule } from "../../lib/wasm/module_summary.ts";
 import { wat } from "../_helpers/wat.ts";
-import { watAll } from "../fuel/_wat.ts";
 
 function invalid(bytes: Uint8Array): { message: string; offset: number | undefined } {
   try {
@@ -35,7 +34,7 @@ test("summarizeModule() lists imports with limits and signatures", async () => {
 });
 
 test("summarizeModule() lists exports, defined memories and tables, and the start function", async () => {
-  const bytes = await watAll(`(module
+  const bytes = await wat(`(module
     (memory (export "memory") 1 4)
     (memory 3 3 shared)
     (table (export "t") 2 8 externref)
