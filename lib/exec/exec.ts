@@ -17,7 +17,7 @@ import type { ExecRequest } from "./request.ts";
 import { commandRefusal, resolveCommand } from "./resolve_command.ts";
 import { runProcess } from "./run_process.ts";
 import { commandRunner } from "./runner.ts";
-import type { ExecState } from "./state.ts";
+import type { ExecReservation, ExecState } from "./state.ts";
 import { resolveWorkingDirectory } from "./working_directory.ts";
 import { wrapCommand } from "./wrap_command.ts";
 
@@ -93,6 +93,24 @@ export async function execApproved(
  * ```
  */
 export async function exec(request: ExecRequest, policy: SandboxPolicy, state: ExecState): Promise<ExecOutcome> {
+  const admitted = admitRequest(request, policy, state);
+  if ("kind" in admitted) return admitted;
+  const outcome = await execApproved(admitted.checked, policy, await commandRunner());
+  if (outcome.kind !== "ran") admitted.reservation.release();
+  return outcome;
+}
+
+/**
+ * The steps `exec` and `execSync` share before anything runs: the policy
+ * validated (a malformed one throws), the request validated (`invalid`), and
+ * one execution reserved against the limit (`denied` when it is reached).
+ * The caller releases the reservation when the command did not run.
+ */
+export function admitRequest(
+  request: ExecRequest,
+  policy: SandboxPolicy,
+  state: ExecState,
+): ExecOutcome | { checked: ExecRequest; reservation: ExecReservation } {
   validateSandboxPolicy(policy);
   let checked: ExecRequest;
   try {
@@ -102,9 +120,7 @@ export async function exec(request: ExecRequest, policy: SandboxPolicy, state: E
   }
   const reservation = state.tryReserve(policy.maxExecutions);
   if (reservation === undefined) return denied(`the sandbox reached its limit of ${policy.maxExecutions} executions`);
-  const outcome = await execApproved(checked, policy, await commandRunner());
-  if (outcome.kind !== "ran") reservation.release();
-  return outcome;
+  return { checked, reservation };
 }
 
 /** The JSON-field form of a request, so host-built requests pass the same validator as guest ones. */

@@ -8,11 +8,9 @@
  */
 import { SyncWorkerClient } from "../worker/sync_bridge.ts";
 import { decodeOutcome, wireCapacity } from "./_wire.ts";
-import { toWire } from "./exec.ts";
+import { admitRequest } from "./exec.ts";
 import type { ExecOutcome } from "./outcome.ts";
-import { validateSandboxPolicy } from "./policy.ts";
 import type { SandboxPolicy } from "./policy.ts";
-import { validateExecRequest } from "./request.ts";
 import type { ExecRequest, OutputEncoding } from "./request.ts";
 import type { ExecState } from "./state.ts";
 import type { ExecWorkerPayload } from "./exec_worker.ts";
@@ -50,17 +48,9 @@ function failed(message: string, output: OutputEncoding, timedOut: boolean): Exe
  * ```
  */
 export function execSync(request: ExecRequest, policy: SandboxPolicy, state: ExecState): ExecOutcome {
-  validateSandboxPolicy(policy);
-  let checked: ExecRequest;
-  try {
-    checked = validateExecRequest(toWire(request));
-  } catch (err) {
-    return { kind: "invalid", reason: (err as Error).message };
-  }
-  const reservation = state.tryReserve(policy.maxExecutions);
-  if (reservation === undefined) {
-    return { kind: "denied", reason: `the sandbox reached its limit of ${policy.maxExecutions} executions` };
-  }
+  const admitted = admitRequest(request, policy, state);
+  if ("kind" in admitted) return admitted;
+  const { checked, reservation } = admitted;
   const timeoutMs = Math.min(checked.timeoutMs ?? policy.maxExecutionTimeMs, policy.maxExecutionTimeMs);
   const payload: ExecWorkerPayload = { request: checked, policy };
   client ??= new SyncWorkerClient(WORKER_URL);
