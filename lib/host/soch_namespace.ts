@@ -19,6 +19,12 @@ import type { HostCallContext, HostFunctionRegistrar } from "./registrar.ts";
 /** The data behind the soch functions, injected by the host per runtime or per plugin. */
 export interface HostContextProvider {
   read(key: string): Uint8Array | undefined;
+  /**
+   * Optional fast path of `read`: the stored bytes themselves, uncopied.
+   * `soch_read` only copies them into guest memory and never modifies them,
+   * so a provider may skip the defensive copy `read` makes for other callers.
+   */
+  readView?(key: string): Uint8Array | undefined;
   write(key: string, value: Uint8Array): void;
   /**
    * The `k` entries most similar to `query` by cosine similarity, best first,
@@ -94,7 +100,7 @@ export function sochNamespace(provider: HostContextProvider, limits: SochLimits 
         const key = readKey(ctx, keyPtr, keyLen, limits);
         if (typeof key === "number") return BigInt(key);
         if (!inScope(ctx, key)) return BigInt(AbiCode.PERMISSION_DENIED);
-        const value = guarded(() => provider.read(key));
+        const value = guarded(() => (provider.readView ? provider.readView(key) : provider.read(key)));
         if (typeof value === "number") return BigInt(value);
         if (value === undefined) return BigInt(AbiCode.NOT_FOUND);
         if (!(value instanceof Uint8Array)) return BigInt(AbiCode.UNAVAILABLE);

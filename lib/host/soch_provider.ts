@@ -161,10 +161,15 @@ export class DefaultHostContextProvider implements HostContextProvider {
 
   /** A copy of the value under `key`, or undefined. */
   read(key: string): Uint8Array | undefined {
+    return this.readView(key)?.slice();
+  }
+
+  /** The stored bytes for `key`, uncopied: callers must not modify them (`soch_read` only copies them out). */
+  readView(key: string): Uint8Array | undefined {
     const value = this.#values.get(key);
     // Only a valid key can have been stored (write validates it), so a hit needs no check.
     if (value === undefined) validateSochKey(key, this.limits.maxKeyBytes);
-    return value?.slice();
+    return value;
   }
 
   /** Stores a copy of `value` under `key`, replacing any previous value. */
