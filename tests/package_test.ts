@@ -33,10 +33,16 @@ test("the packed package installs into a fresh project and runs a plugin", async
      const sum = await plugin.call("add", 40, 2);
      let code = "none";
      try { await runtime.loadPlugin("bad", new Uint8Array([0, 1, 2])); } catch (e) { code = e instanceof SandboxError ? e.code : "other"; }
-     console.log(JSON.stringify({ sum, code }));`,
+     // The exec worker is a separate file: it must be found inside the installed package too.
+     const { execSync, createExecState, defaultSandboxPolicy, closeExecWorker } = await import("wasm-sandbox");
+     const policy = { ...defaultSandboxPolicy(), allowedCommands: ["echo"], workingDirectory: process.cwd(), networkIsolation: "none" };
+     const ran = execSync({ command: "echo", args: ["ok"], env: {}, output: "utf8" }, policy, createExecState());
+     closeExecWorker();
+     const echoed = new TextDecoder().decode(ran.response.stdout);
+     console.log(JSON.stringify({ sum, code, echoed }));`,
   );
   const out = execFileSync(process.platform === "win32" ? "node.exe" : "node", ["main.mjs"], { cwd: project, encoding: "utf8" });
-  assert.equal(JSON.parse(out.trim()), { sum: 42, code: "InvalidModule" });
+  assert.equal(JSON.parse(out.trim()), { sum: 42, code: "InvalidModule", echoed: "ok\n" });
 
   const version = execFileSync(join(project, "node_modules/.bin/wasm-sandbox"), ["--version"], { encoding: "utf8" });
   assert.match(version, /^wasm-sandbox \d/);
