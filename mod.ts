@@ -45,6 +45,7 @@ export { DefaultHostContextProvider } from "./lib/host/soch_provider.ts";
 export { reportModule } from "./lib/module_report.ts";
 export type { ImportReport, ModuleReport } from "./lib/module_report.ts";
 export type { PluginSource } from "./lib/module_source.ts";
+export type { IsolatedPluginSandbox } from "./lib/isolation/isolated_sandbox.ts";
 export { PluginSandbox } from "./lib/plugin_sandbox.ts";
 export type { CallOptions, PluginMemory, RunResult } from "./lib/plugin_sandbox.ts";
 export type { PluginInfo, SandboxRuntimeStats, SandboxStats } from "./lib/plugin_types.ts";

@@ -65,6 +65,8 @@ export interface SandboxInit {
   logGate: GuestLogGate;
   /** Told about every call and trap, for runtime-wide statistics. */
   onEvent?(event: "call" | "trap"): void;
+  /** Set by subclasses whose guest is instantiated elsewhere (worker isolation): no in-process instance. */
+  external?: boolean;
 }
 
 /** The outcome of running a WASI command. */
@@ -115,7 +117,7 @@ export class PluginSandbox {
     this.#machine = new SandboxStateMachine(init.id);
     this.#guestMemory = new GuestMemory(() => this.#memoryObject);
     this.#fuelRemaining = init.prepared.metered ? init.fuel ?? 0n : undefined;
-    this.#instantiate();
+    if (init.external !== true) this.#instantiate();
   }
 
   /** Fuel left in the sandbox's budget; undefined when unmetered. */

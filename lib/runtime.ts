@@ -31,7 +31,8 @@ import { ModuleCache } from "./module_cache.ts";
 import { loadSource } from "./module_source.ts";
 import type { PluginSource } from "./module_source.ts";
 import { PluginSandbox } from "./plugin_sandbox.ts";
-import type { InstanceEnvironment, PreparedModule } from "./plugin_sandbox.ts";
+import type { InstanceEnvironment, PreparedModule, SandboxInit } from "./plugin_sandbox.ts";
+import { isolationSettings, startIsolatedSandbox } from "./isolation/isolated_sandbox.ts";
 import type { PluginInfo, SandboxRuntimeStats } from "./plugin_types.ts";
 import { describeCompiled, prepareModule, prepareOptionsKey } from "./prepare_module.ts";
 import type { PrepareOptions } from "./prepare_module.ts";
@@ -62,6 +63,14 @@ export interface PluginOptions extends Partial<SandboxConfig> {
   onStdout?: (chunk: Uint8Array) => void;
   /** Receives stderr as the guest writes it (within the cap). */
   onStderr?: (chunk: Uint8Array) => void;
+  /**
+   * Where the guest runs: `"in-process"` (default) on the calling thread, or
+   * `"worker"` in its own worker thread, killed when a call exceeds
+   * `timeoutMs` (WASI-only plugins; see docs/ISOLATION.md).
+   */
+  isolation?: "in-process" | "worker";
+  /** Worker isolation: wall-clock limit of each call, in ms. Default 30 000. */
+  timeoutMs?: number;
 }
 
 /**
@@ -114,7 +123,10 @@ export class WasmSandboxRuntime {
         ? this.#acceptPrecompiled(loaded.module, settings)
         : await this.#prepare(loaded.bytes, settings);
       const usesWasi = prepared.imports.some((i) => i.module === WASI_PREVIEW1);
-      const sandbox = new PluginSandbox({
+      if (options.isolation !== undefined && options.isolation !== "in-process" && options.isolation !== "worker") {
+        throw new SandboxError("InvalidArgument", `isolation must be "in-process" or "worker", not "${String(options.isolation)}"`, { pluginId: id });
+      }
+      const init: SandboxInit = {
         id,
         origin: loaded.origin,
         prepared,
@@ -129,7 +141,10 @@ export class WasmSandboxRuntime {
           if (event === "call") this.#counters.calls++;
           else this.#counters.traps++;
         },
-      });
+      };
+      const sandbox = options.isolation === "worker"
+        ? await startIsolatedSandbox(init, isolationSettings(init, options, settings))
+        : new PluginSandbox(init);
       this.#plugins.set(id, sandbox);
       this.#counters.pluginsLoaded++;
       return sandbox;
