@@ -33,10 +33,6 @@ export class ModuleCache<T> {
     return pending;
   }
 
-  clear(): void {
-    this.#entries.clear();
-  }
-
   stats(): ModuleCacheStats {
     return { entries: this.#entries.size, hits: this.#hits, misses: this.#misses };
   }

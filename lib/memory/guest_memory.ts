@@ -95,11 +95,6 @@ export class GuestMemory {
     this.#data.setUint32(offset, value >>> 0, true);
   }
 
-  readI64(ptr: number): bigint {
-    const offset = this.check(ptr, 8);
-    return this.#data.getBigInt64(offset, true);
-  }
-
   readF32Array(ptr: number, count: number): Float32Array {
     const bytes = this.read(ptr, (count >>> 0) * 4);
     const view = new DataView(bytes.buffer);
