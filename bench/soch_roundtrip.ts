@@ -37,6 +37,16 @@ function checksum(bytes: Uint8Array): bigint {
   return BigInt.asIntN(64, s);
 }
 
+// Both guests check what they received with the same checksum over 64-bit words.
+const SUM_FUNC = `  (func $sum (param $p i32) (param $n i32) (result i64) (local $s i64)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $s (i64.add (i64.rotl (local.get $s) (i64.const 7)) (i64.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 8)))
+      (br $next)))
+    (local.get $s))`;
+
 // --- ours -------------------------------------------------------------------
 // Memory: the key at 0, the 1 KiB buffer at 1024. bench(n) does n reads and
 // returns the number of reads that came back with 1024 bytes summing right.
@@ -44,14 +54,7 @@ const OURS = `(module
   (import "soch" "soch_read" (func $soch_read (param i32 i32 i32 i32) (result i64)))
   (memory (export "memory") 1)
   (data (i32.const 0) "${KEY}")
-  (func $sum (param $p i32) (param $n i32) (result i64) (local $s i64)
-    (block $done (loop $next
-      (br_if $done (i32.eqz (local.get $n)))
-      (local.set $s (i64.add (i64.rotl (local.get $s) (i64.const 7)) (i64.load (local.get $p))))
-      (local.set $p (i32.add (local.get $p) (i32.const 8)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 8)))
-      (br $next)))
-    (local.get $s))
+${SUM_FUNC}
   (func (export "bench") (param $n i32) (result i32) (local $ok i32)
     (block $done (loop $next
       (br_if $done (i32.eqz (local.get $n)))
@@ -78,14 +81,7 @@ const EXTISM = `(module
   (import "extism:host/user" "soch_read" (func $soch_read (param i64) (result i64)))
   (memory (export "memory") 1)
   (data (i32.const 0) "${KEY}")
-  (func $sum (param $p i32) (param $n i32) (result i64) (local $s i64)
-    (block $done (loop $next
-      (br_if $done (i32.eqz (local.get $n)))
-      (local.set $s (i64.add (i64.rotl (local.get $s) (i64.const 7)) (i64.load (local.get $p))))
-      (local.set $p (i32.add (local.get $p) (i32.const 8)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 8)))
-      (br $next)))
-    (local.get $s))
+${SUM_FUNC}
   ;; Copies a host block into guest memory at $dst, 8 bytes per load_u64 (as the PDKs do).
   (func $load (param $block i64) (param $dst i32) (param $len i32) (local $i i32)
     (block $done (loop $next

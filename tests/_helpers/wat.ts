@@ -5,7 +5,7 @@ type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Promise<Wabt> | undefined;
 
 /** Every feature flag wabt knows, so fixtures may use any current proposal. */
-const ALL_FEATURES = {
+export const ALL_FEATURES = {
   exceptions: true,
   mutable_globals: true,
   sat_float_to_int: true,

@@ -3,23 +3,10 @@ import * as assert from "uvu/assert";
 import wabtInit from "wabt";
 import { Imm, OPCODES, type OpcodeInfo, opcodeByCode, opcodeByName } from "../../lib/wasm/opcodes.ts";
 import { WasmWriter } from "../../lib/wasm/writer.ts";
+import { ALL_FEATURES } from "../_helpers/wat.ts";
 
-const FEATURES = {
-  exceptions: true,
-  mutable_globals: true,
-  sat_float_to_int: true,
-  sign_extension: true,
-  simd: true,
-  threads: true,
-  function_references: true,
-  multi_value: true,
-  tail_call: true,
-  bulk_memory: true,
-  reference_types: true,
-  extended_const: true,
-  relaxed_simd: true,
-  multi_memory: true,
-};
+// wabt decodes typed function references only with this flag, which the shared WAT helper leaves off.
+const FEATURES = { ...ALL_FEATURES, function_references: true };
 
 /** Block-structured instructions cannot stand alone in a body; the rewriter tests cover them. */
 const STRUCTURAL = new Set([
