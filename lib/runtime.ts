@@ -16,7 +16,7 @@ import { platformSandboxNamespace } from "./host/platform_sandbox_namespace.ts";
 import { sochNamespace } from "./host/soch_namespace.ts";
 import { DefaultHostContextProvider } from "./host/soch_provider.ts";
 import type { HostContextProvider } from "./host/soch_namespace.ts";
-import { wasiErrorConvention, wasiNamespace, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
+import { linkableWasi, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
 import { deterministicClock, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
 import type { Preopen } from "./wasi/mod.ts";
 import { Capabilities, CapabilitySet, isCapabilityToken } from "./host/capabilities.ts";
@@ -255,7 +255,7 @@ export class WasmSandboxRuntime {
       clock,
       random: settings.deterministic ? seededRandom(settings.randomSeed) : systemRandom(),
     });
-    namespaces.push({ registrar: wasiNamespace(wasi), errors: wasiErrorConvention, checkSignatures: false });
+    namespaces.push(linkableWasi(wasi));
     return {
       namespaces,
       onInstance: (_instance, memory) => wasi.bindMemory(() => memory.memoryObject),

@@ -47,13 +47,30 @@ test("stdout streams to the callback and is capped", async () => {
   assert.equal(chunks.join(""), "hell");
 });
 
-test("without wasi:stdio the module does not load; with stubs, fd_write gets NOTCAPABLE", async () => {
-  const runtime = new WasmSandboxRuntime();
-  const e = await runtime.loadPlugin("a", await wat(HELLO), { capabilities: [grant("wasi:proc")] }).catch((x) => x);
-  assert.is(e.code, "CapabilityDenied");
-  assert.match(e.message, /wasi:stdio or wasi:fs/);
-  const stubbed = await runtime.loadPlugin("b", await wat(HELLO), { capabilities: [grant("wasi:proc")], linkDeniedAsStubs: true });
-  assert.is(stubbed.callSync("write_to", 1), 76);
+test("WASI areas are refused per call: without wasi:stdio the module loads and fd_write gets NOTCAPABLE, audited as denied", async () => {
+  const records: string[] = [];
+  const plugin = await new WasmSandboxRuntime().loadPlugin("a", await wat(HELLO), {
+    capabilities: [grant("wasi:proc")],
+    recorder: { record: (e) => records.push(`${e.function}:${e.capability}:${e.decision}:${e.result}`) },
+  });
+  assert.is(plugin.callSync("write_to", 1), 76);
+  assert.equal(records, ["fd_write:wasi:stdio:deny:76"]);
+});
+
+test("a descriptor that is not open is BADF whatever is granted, never NOTCAPABLE", async () => {
+  for (const capabilities of [[grant("wasi:proc")], stdio(), [grant("wasi:fs"), grant("wasi:proc")]]) {
+    const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(HELLO), { capabilities });
+    assert.is(plugin.callSync("write_to", 7), 8, "errno BADF");
+  }
+});
+
+test("without wasi:args, args_get links and answers NOTCAPABLE", async () => {
+  const guest = `(module
+    (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "sizes") (result i32) (call $sizes (i32.const 0) (i32.const 4))))`;
+  const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(guest), { capabilities: [] });
+  assert.is(plugin.callSync("sizes"), 76);
 });
 
 test("wasi:fs alone does not open stdout: the fd decides the capability", async () => {

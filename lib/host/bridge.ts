@@ -67,6 +67,12 @@ export interface LinkableNamespace {
    * itself, so its functions declare no exact signature.
    */
   checkSignatures?: boolean;
+  /**
+   * Link every import even when its capability was not granted, refusing
+   * (and auditing) each call instead (default false: such a load fails with
+   * CapabilityDenied). WASI uses it: programs import functions they may never call.
+   */
+  refuseAtCall?: boolean;
 }
 
 /** Everything the bridge needs to link one plugin. */
@@ -120,7 +126,7 @@ export function linkHostFunctions(
     }
     const required = fn.linkCapabilities ?? (fn.capability === undefined ? [] : [fn.capability]);
     const refused = required.length > 0 && !required.some((c) => options.capabilities.granted(c));
-    if (refused && !options.linkDeniedAsStubs) {
+    if (refused && !options.linkDeniedAsStubs && !ns.refuseAtCall) {
       missing.add(required.join(" or "));
       continue;
     }

@@ -1,7 +1,9 @@
 /**
- * Which capability each WASI preview1 function needs. Functions on file
- * descriptors need `wasi:stdio` for fds 0–2 and `wasi:fs` for the rest, so
- * their capability is chosen per call from the fd argument.
+ * Which capability each WASI preview1 function needs. Functions on a file
+ * descriptor (fd_*, path_* on their directory fd, sock_*) need `wasi:stdio`
+ * when the descriptor is stdin, stdout or stderr, `wasi:fs` when it is a file
+ * or directory, and nothing when it is not open (they answer BADF, as on
+ * any runtime): their capability is chosen per call from the fd argument.
  *
  * @module
  */
@@ -10,7 +12,7 @@ import { Capabilities } from "./capabilities.ts";
 /** Marks a function whose capability depends on its first (fd) argument. */
 export const FD_DEPENDENT = "fd" as const;
 
-const { WasiArgs, WasiEnv, WasiClock, WasiRandom, WasiProc, WasiFs } = Capabilities;
+const { WasiArgs, WasiEnv, WasiClock, WasiRandom, WasiProc, WasiFs, WasiStdio } = Capabilities;
 
 /** Capability per WASI function; `FD_DEPENDENT` for stdio-or-fs functions. */
 export const WASI_FUNCTION_CAPABILITY: Readonly<Record<string, string>> = {
@@ -36,42 +38,40 @@ export const WASI_FUNCTION_CAPABILITY: Readonly<Record<string, string>> = {
   fd_filestat_set_size: FD_DEPENDENT,
   fd_filestat_set_times: FD_DEPENDENT,
   fd_pread: FD_DEPENDENT,
-  fd_prestat_get: WasiFs,
-  fd_prestat_dir_name: WasiFs,
+  fd_prestat_get: FD_DEPENDENT,
+  fd_prestat_dir_name: FD_DEPENDENT,
   fd_pwrite: FD_DEPENDENT,
   fd_read: FD_DEPENDENT,
-  fd_readdir: WasiFs,
+  fd_readdir: FD_DEPENDENT,
   fd_renumber: FD_DEPENDENT,
   fd_seek: FD_DEPENDENT,
   fd_sync: FD_DEPENDENT,
   fd_tell: FD_DEPENDENT,
   fd_write: FD_DEPENDENT,
-  path_create_directory: WasiFs,
-  path_filestat_get: WasiFs,
-  path_filestat_set_times: WasiFs,
-  path_link: WasiFs,
-  path_open: WasiFs,
-  path_readlink: WasiFs,
-  path_remove_directory: WasiFs,
-  path_rename: WasiFs,
-  path_symlink: WasiFs,
-  path_unlink_file: WasiFs,
-  sock_accept: WasiFs,
-  sock_recv: WasiFs,
-  sock_send: WasiFs,
-  sock_shutdown: WasiFs,
+  path_create_directory: FD_DEPENDENT,
+  path_filestat_get: FD_DEPENDENT,
+  path_filestat_set_times: FD_DEPENDENT,
+  path_link: FD_DEPENDENT,
+  path_open: FD_DEPENDENT,
+  path_readlink: FD_DEPENDENT,
+  path_remove_directory: FD_DEPENDENT,
+  path_rename: FD_DEPENDENT,
+  path_symlink: FD_DEPENDENT,
+  path_unlink_file: FD_DEPENDENT,
+  sock_accept: FD_DEPENDENT,
+  sock_recv: FD_DEPENDENT,
+  sock_send: FD_DEPENDENT,
+  sock_shutdown: FD_DEPENDENT,
 };
 
-/** The capability a call of `name` with first argument `fd` needs. */
-export function wasiCapabilityFor(name: string, fd: number): string | undefined {
-  const capability = WASI_FUNCTION_CAPABILITY[name];
-  if (capability !== FD_DEPENDENT) return capability;
-  return fd >>> 0 <= 2 ? Capabilities.WasiStdio : WasiFs;
+/** The capability a call on a descriptor of `area` needs (see {@linkcode WasiHost.fdArea}). */
+export function capabilityForFdArea(area: "stdio" | "fs" | undefined): string | undefined {
+  return area === undefined ? undefined : area === "fs" ? WasiFs : WasiStdio;
 }
 
 /** A readable description of what an import needs, for `inspect`. */
 export function describeWasiCapability(name: string): string {
   const capability = Object.hasOwn(WASI_FUNCTION_CAPABILITY, name) ? WASI_FUNCTION_CAPABILITY[name] : undefined;
   if (capability === undefined) return "unknown WASI function";
-  return capability === FD_DEPENDENT ? `${Capabilities.WasiStdio} (fd 0-2) or ${WasiFs}` : capability;
+  return capability === FD_DEPENDENT ? `${WasiStdio} (stdio fds) or ${WasiFs} (files and directories)` : capability;
 }

@@ -1,18 +1,20 @@
 /**
  * Links a {@linkcode WasiHost}'s preview1 functions through the bridge, so
  * WASI calls are capability-checked per area and audited like every other
- * host call. A refused call returns errno NOTCAPABLE; the WASI layer already
+ * host call. Every WASI import links, granted or not (a C program imports
+ * `path_open` whether it opens a file or not); a call into an area that was
+ * not granted returns errno NOTCAPABLE and is audited as denied. The WASI layer already
  * turns guest mistakes into errnos, so anything it throws (proc_exit, a sleep
  * past its budget) is meant to unwind the guest and is let through.
  *
  * @module
  */
 import type { WasiHost } from "../wasi/mod.ts";
-import type { ErrorConvention } from "./bridge.ts";
+import type { ErrorConvention, LinkableNamespace } from "./bridge.ts";
 import { Capabilities } from "./capabilities.ts";
 import { defineRegistrar } from "./registrar.ts";
 import type { HostFunction, HostFunctionRegistrar } from "./registrar.ts";
-import { FD_DEPENDENT, WASI_FUNCTION_CAPABILITY, wasiCapabilityFor } from "./wasi_capabilities.ts";
+import { capabilityForFdArea, FD_DEPENDENT, WASI_FUNCTION_CAPABILITY } from "./wasi_capabilities.ts";
 
 /** The preview1 import namespace. */
 export const WASI_PREVIEW1 = "wasi_snapshot_preview1";
@@ -39,13 +41,15 @@ export function wasiNamespace(wasi: WasiHost): HostFunctionRegistrar {
       params: [],
       results: ["i32"],
       ...(perFd
-        ? {
-          selectCapability: (fd: number) => wasiCapabilityFor(name, fd),
-          linkCapabilities: [Capabilities.WasiStdio, Capabilities.WasiFs],
-        }
+        ? { selectCapability: (fd: number) => capabilityForFdArea(wasi.fdArea(fd)) }
         : { capability }),
       call: (_ctx, ...args: unknown[]) => call(...args),
     };
   }
   return defineRegistrar(WASI_PREVIEW1, functions);
+}
+
+/** `wasi`'s functions as the bridge links them: every import links; refusals happen per call. */
+export function linkableWasi(wasi: WasiHost): LinkableNamespace {
+  return { registrar: wasiNamespace(wasi), errors: wasiErrorConvention, checkSignatures: false, refuseAtCall: true };
 }

@@ -13,7 +13,7 @@ import type { HostCallRecord, LinkableNamespace } from "../host/bridge.ts";
 import { CapabilitySet, grant } from "../host/capabilities.ts";
 import type { CapabilityToken } from "../host/capabilities.ts";
 import { ResponseSlot } from "../host/response_slot.ts";
-import { wasiErrorConvention, wasiNamespace } from "../host/wasi_namespace.ts";
+import { linkableWasi } from "../host/wasi_namespace.ts";
 import { GuestMemory } from "../memory/guest_memory.ts";
 import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
 import { mapGuestError, TrapReason } from "../trap_mapping.ts";
@@ -80,7 +80,7 @@ function start(msg: InitMessage): void {
   };
   const namespaces: LinkableNamespace[] = wasi === undefined
     ? []
-    : [{ registrar: wasiNamespace(wasi), errors: wasiErrorConvention, checkSignatures: false }];
+    : [linkableWasi(wasi)];
   const recorder = msg.record
     ? {
       record(event: HostCallRecord) {

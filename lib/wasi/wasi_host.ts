@@ -73,6 +73,7 @@ export class WasiHost {
   readonly imports: Record<string, (...args: never[]) => number>;
   readonly #stdout: OutputSink;
   readonly #stderr: OutputSink;
+  readonly #fds: FdTable;
   #memory: () => WebAssembly.Memory | undefined = () => undefined;
   #sleptNs = 0n;
 
@@ -96,7 +97,7 @@ export class WasiHost {
         `preopened trees hold ${ctx.usedBytes} bytes, over the filesystem quota of ${ctx.quotaBytes}; raise fsQuotaBytes`,
       );
     }
-    const fds = new FdTable();
+    const fds = this.#fds = new FdTable();
     fds.add({ kind: "stdin", data: options.stdin ?? new Uint8Array(0), position: 0, ...stdioRights() });
     fds.add({ kind: "output", sink: this.#stdout, ...stdioRights() });
     fds.add({ kind: "output", sink: this.#stderr, ...stdioRights() });
@@ -137,6 +138,18 @@ export class WasiHost {
       ...pollImports(state),
     };
     this.imports = Object.fromEntries(Object.entries(raw).map(([name, fn]) => [name, guard(fn)]));
+  }
+
+  /**
+   * What the descriptor `fd` reaches: `"stdio"` for stdin/stdout/stderr
+   * (wherever they were renumbered to), `"fs"` for files and directories,
+   * undefined when it is not open (the call then answers BADF). The
+   * capability check of fd functions is chosen from this, per call.
+   */
+  fdArea(fd: number): "stdio" | "fs" | undefined {
+    const handle = this.#fds.peek(fd);
+    if (handle === undefined) return undefined;
+    return handle.kind === "file" || handle.kind === "dir" ? "fs" : "stdio";
   }
 
   /** Tells the host where the guest's memory is; called again on every access, so grows are seen. */
