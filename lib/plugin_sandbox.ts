@@ -215,7 +215,7 @@ export class PluginSandbox {
       this.#machine.assertReady("run");
       const runCommand = this.#environment.runCommand;
       if (!this.#init.prepared.exports.some((e) => e.name === "_start" && e.kind === "function") || !runCommand) {
-        throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a WASI command (it has no _start export and WASI imports)`, { pluginId: this.id });
+        throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a command: it has no _start export`, { pluginId: this.id });
       }
       const result = this.#guarded(undefined, () => runCommand(this.#instance));
       this.#machine.moveTo(SandboxState.Terminated);

@@ -17,7 +17,7 @@ import { sochNamespace } from "./host/soch_namespace.ts";
 import { DefaultHostContextProvider } from "./host/soch_provider.ts";
 import type { HostContextProvider } from "./host/soch_namespace.ts";
 import { linkableWasi, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
-import { deterministicClock, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
+import { deterministicClock, runStartWithoutWasi, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
 import type { Preopen } from "./wasi/mod.ts";
 import { Capabilities, CapabilitySet, isCapabilityToken } from "./host/capabilities.ts";
 import { execPolicyOf, sandboxExecFunction } from "./host/sandbox_exec.ts";
@@ -242,7 +242,7 @@ export class WasmSandboxRuntime {
     ];
     const namespaces: LinkableNamespace[] = [...builtins, ...(options.registrars ?? [])]
       .map((registrar) => ({ registrar, errors: abiErrorConvention }));
-    if (!usesWasi) return { namespaces };
+    if (!usesWasi) return { namespaces, runCommand: runStartWithoutWasi };
 
     const wasi = new WasiHost({
       args: options.args ?? [id],

@@ -237,8 +237,8 @@ export class IsolatedPluginSandbox extends PluginSandbox {
   override async run(): Promise<RunResult> {
     this.#machine.assertReady("run");
     const prepared = this.#init.prepared;
-    if (!prepared.exports.some((e) => e.name === "_start" && e.kind === "function") || this.#settings.wasi === undefined) {
-      throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a WASI command (it has no _start export and WASI imports)`, { pluginId: this.id });
+    if (!prepared.exports.some((e) => e.name === "_start" && e.kind === "function")) {
+      throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a command: it has no _start export`, { pluginId: this.id });
     }
     const done = await this.#invoke("run", "_start", [], undefined);
     this.#machine.moveTo(SandboxState.Terminated);

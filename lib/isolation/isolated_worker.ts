@@ -18,7 +18,7 @@ import { GuestMemory } from "../memory/guest_memory.ts";
 import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
 import { mapGuestError, TrapReason } from "../trap_mapping.ts";
 import { lowerArguments } from "../values.ts";
-import { deterministicClock, seededRandom, systemClock, systemRandom, WasiHost } from "../wasi/mod.ts";
+import { deterministicClock, runStartWithoutWasi, seededRandom, systemClock, systemRandom, WasiHost } from "../wasi/mod.ts";
 import { workerAdapter } from "../worker/host_worker.ts";
 import { encodeMessage } from "./codec.ts";
 import { sendToHost } from "./mailbox.ts";
@@ -191,7 +191,7 @@ function callExport(current: Session, msg: InvokeMessage): unknown {
 
 function runCommand(current: Session): { exitCode: number; stdout: Uint8Array; stderr: Uint8Array } {
   const wasi = current.wasi;
-  if (wasi === undefined) throw new SandboxError("InvalidArgument", `plugin "${current.pluginId}" is not a WASI command`);
+  if (wasi === undefined) return runStartWithoutWasi(current.instance);
   const exitCode = wasi.runStart(current.instance);
   return { exitCode, stdout: wasi.stdoutBytes(), stderr: wasi.stderrBytes() };
 }

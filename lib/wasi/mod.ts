@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { WasiHost } from "./wasi_host.ts";
+export { runStartWithoutWasi, WasiHost } from "./wasi_host.ts";
 export type { Preopen, WasiHostOptions } from "./wasi_host.ts";
 export { memoryTree } from "./memory_tree.ts";
 export type { MemoryTreeOptions, TreeSpec } from "./memory_tree.ts";

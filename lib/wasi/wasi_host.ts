@@ -195,6 +195,18 @@ export class WasiHost {
   }
 }
 
+/**
+ * Runs `_start` of a command that imports no WASI at all (hand-written WAT,
+ * freestanding toolchains): exit code 0 when it returns, traps rethrown; it
+ * had no way to write output.
+ */
+export function runStartWithoutWasi(instance: WebAssembly.Instance): { exitCode: number; stdout: Uint8Array; stderr: Uint8Array } {
+  const start = instance.exports._start;
+  if (typeof start !== "function") throw new SandboxError("NotFound", "the module exports no _start function");
+  (start as () => unknown)();
+  return { exitCode: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0) };
+}
+
 function stdioRights() {
   return { rightsBase: STDIO_RIGHTS, rightsInheriting: 0n, fdflags: 0 };
 }
