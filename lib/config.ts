@@ -13,7 +13,11 @@ import type { CostTable } from "./fuel/instrument.ts";
 export interface SandboxConfig {
   /** Largest module accepted, in bytes. Default 64 MiB. */
   maxModuleBytes: number;
-  /** Cap on each linear memory, in 64 KiB pages. Default 256 (16 MiB). */
+  /**
+   * Cap on each linear memory, in 64 KiB pages. Default 4096 (256 MiB):
+   * enough for real C, C++, Rust and Go programs, most of which declare more
+   * than 16 MiB at start. The CLI's `--max-memory` / `--max-memory-pages` set it.
+   */
   maxMemoryPages: number;
   /** Cap on each table, in elements. Default 100 000. */
   maxTableElements: number;
@@ -63,11 +67,14 @@ export interface SandboxConfig {
   cacheDir: string | undefined;
 }
 
+/** The default memory cap, in 64 KiB pages: 256 MiB. */
+export const DEFAULT_MAX_MEMORY_PAGES = 4096;
+
 /** The defaults: nothing granted, everything bounded. */
 export function defaultSandboxConfig(): SandboxConfig {
   return {
     maxModuleBytes: 64 << 20,
-    maxMemoryPages: 256,
+    maxMemoryPages: DEFAULT_MAX_MEMORY_PAGES,
     maxTableElements: 100_000,
     maxStackDepth: 10_000,
     fuel: undefined,

@@ -107,7 +107,8 @@ function checkMemories(summary: ModuleSummary, options: PrepareOptions): void {
     if (memory.min > options.maxMemoryPages) {
       throw new SandboxError(
         "MemoryLimit",
-        `the module needs ${memory.min} pages of memory at start, over the maxMemoryPages limit of ${options.maxMemoryPages}`,
+        `the module needs ${memory.min} pages of memory at start, over the maxMemoryPages limit of ${options.maxMemoryPages}; ` +
+          "raise it with the maxMemoryPages option (CLI: --max-memory SIZE or --max-memory-pages N)",
       );
     }
   }
@@ -127,7 +128,8 @@ function checkTables(summary: ModuleSummary, options: PrepareOptions): void {
     if (table.min > options.maxTableElements) {
       throw new SandboxError(
         "MemoryLimit",
-        `the module needs a table of ${table.min} elements, over the maxTableElements limit of ${options.maxTableElements}`,
+        `the module needs a table of ${table.min} elements, over the maxTableElements limit of ${options.maxTableElements}; ` +
+          "raise it with the maxTableElements option",
       );
     }
   }

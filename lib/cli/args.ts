@@ -99,3 +99,36 @@ export function listFlag(args: ParsedArgs, name: string, splitCommas = false): s
   const raw = (args.flags.get(name) as string[] | undefined) ?? [];
   return splitCommas ? raw.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean) : raw;
 }
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  B: 1,
+  K: 1000,
+  KB: 1000,
+  KIB: 1024,
+  M: 1000 ** 2,
+  MB: 1000 ** 2,
+  MIB: 1024 ** 2,
+  G: 1000 ** 3,
+  GB: 1000 ** 3,
+  GIB: 1024 ** 3,
+};
+
+/**
+ * A size flag in bytes: a whole number with an optional unit (`512MiB`,
+ * `4GiB`, `64k`, `1000`), case-insensitive; or `undefined` when absent.
+ */
+export function sizeFlag(args: ParsedArgs, name: string): number | undefined {
+  const raw = args.flags.get(name);
+  if (raw === undefined) return undefined;
+  const match = typeof raw === "string" ? /^(\d+)\s*([a-zA-Z]*)$/.exec(raw.trim()) : null;
+  const unit = match ? SIZE_UNITS[match[2].toUpperCase()] : undefined;
+  const bytes = match && unit !== undefined ? Number(match[1]) * unit : NaN;
+  if (!Number.isSafeInteger(bytes)) {
+    throw new SandboxError(
+      "InvalidArgument",
+      `--${name} must be a size such as 512MiB, 4GiB or 1048576 (bytes), got "${String(raw)}"`,
+    );
+  }
+  return bytes;
+}

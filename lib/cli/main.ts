@@ -33,7 +33,8 @@ run flags:
                            (defaults: wasi:args,env,stdio,clock,random,proc; wasi:fs with --dir)
   --fuel N                 CPU budget in fuel units (about one per operator); OutOfFuel when spent
   --max-stack-depth N      call-depth limit (StackOverflow beyond it)
-  --max-memory-pages N     cap linear memory (64 KiB pages)
+  --max-memory SIZE        cap each linear memory, e.g. 512MiB or 1GiB (default 256MiB)
+  --max-memory-pages N     the same cap in 64 KiB pages
   --cache-dir DIR          keep rewritten (metered) modules on disk; DIR must be trusted
   --max-output-bytes N     cap captured stdout and stderr, each
   --soch FILE.json         seed the soch data (keys, values, vectors); written back when soch:write is granted

@@ -19,7 +19,7 @@ import { WasmSandboxRuntime } from "../runtime.ts";
 import type { SandboxConfig } from "../config.ts";
 import { mountHostDirectory } from "../wasi/mod.ts";
 import type { HostMount, Preopen } from "../wasi/mod.ts";
-import { bigintFlag, integerFlag, listFlag, parseArgs, stringFlag } from "./args.ts";
+import { bigintFlag, integerFlag, listFlag, parseArgs, sizeFlag, stringFlag } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import type { SandboxStats } from "../plugin_types.ts";
 import { parseDirFlag } from "./dir_flag.ts";
@@ -36,6 +36,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "stats-json": { kind: "string" },
   allow: { kind: "list" },
   deny: { kind: "list" },
+  "max-memory": { kind: "string" },
   "max-memory-pages": { kind: "string" },
   "max-stack-depth": { kind: "string" },
   fuel: { kind: "string" },
@@ -70,15 +71,25 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   const file = args.positionals[0];
   if (file === undefined) throw new SandboxError("InvalidArgument", "run needs a .wasm file: wasm-sandbox run [flags] FILE.wasm [-- ARGS...]");
   const dirs = listFlag(args, "dir").map(parseDirFlag);
-  const capabilities = capabilityTokens(listFlag(args, "allow", true), listFlag(args, "deny", true), dirs.length > 0);
+  const allow = listFlag(args, "allow", true);
   const execPolicy = await execPolicyFromFlags(args);
+  if (allow.includes(Capabilities.SandboxExec) && !execPolicy) {
+    // A bare sandbox:exec token carries the deny-all policy: granting it alone would silently run nothing.
+    throw new SandboxError(
+      "InvalidArgument",
+      "--allow sandbox:exec needs --allow-exec CMD[,CMD...] to name the commands the plugin may run",
+    );
+  }
+  // The exec token is the one --allow-exec describes; a bare one beside it would only add a deny-all policy.
+  const granted = allow.filter((name) => name !== Capabilities.SandboxExec);
+  const capabilities = capabilityTokens(granted, listFlag(args, "deny", true), dirs.length > 0);
   if (execPolicy) {
     validateSandboxPolicy(execPolicy);
     capabilities.push(grant(Capabilities.SandboxExec, execPolicy));
   }
   const config: Partial<SandboxConfig> = {
     deterministic: args.flags.get("deterministic") === true,
-    maxMemoryPages: integerFlag(args, "max-memory-pages"),
+    maxMemoryPages: memoryPagesFromFlags(args),
     maxOutputBytes: integerFlag(args, "max-output-bytes"),
     maxStackDepth: integerFlag(args, "max-stack-depth"),
     fuel: bigintFlag(args, "fuel"),
@@ -133,12 +144,37 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   }
 }
 
+/** `--max-memory SIZE` or `--max-memory-pages N` (not both), in 64 KiB pages. */
+function memoryPagesFromFlags(args: ParsedArgs): number | undefined {
+  const bytes = sizeFlag(args, "max-memory");
+  const pages = integerFlag(args, "max-memory-pages");
+  if (bytes !== undefined && pages !== undefined) {
+    throw new SandboxError("InvalidArgument", "give --max-memory or --max-memory-pages, not both");
+  }
+  if (bytes === undefined) return pages;
+  if (bytes % WASM_PAGE_BYTES !== 0) {
+    throw new SandboxError("InvalidArgument", `--max-memory must be a whole number of 64 KiB pages, got ${bytes} bytes`);
+  }
+  return bytes / WASM_PAGE_BYTES;
+}
+
+const WASM_PAGE_BYTES = 65536;
+
+/** The flags that shape the exec policy; meaningless without --allow-exec. */
+const EXEC_POLICY_FLAGS = ["block-exec", "exec-timeout", "exec-max-output", "exec-cwd", "exec-env", "exec-allow-network", "exec-isolation"];
+
 const ISOLATION_CHOICES: readonly NetworkIsolation[] = ["none", "netns", "bwrap", "auto"];
 
 /** The `sandbox_exec` policy the exec flags describe, or undefined without `--allow-exec`. */
 async function execPolicyFromFlags(args: ParsedArgs): Promise<SandboxPolicy | undefined> {
   const allowed = listFlag(args, "allow-exec", true);
-  if (allowed.length === 0) return undefined;
+  if (allowed.length === 0) {
+    const orphans = EXEC_POLICY_FLAGS.filter((name) => args.flags.has(name));
+    if (orphans.length > 0) {
+      throw new SandboxError("InvalidArgument", `${orphans.map((n) => `--${n}`).join(", ")} only apply with --allow-exec CMD[,CMD...]`);
+    }
+    return undefined;
+  }
   const policy = defaultSandboxPolicy();
   policy.allowedCommands = allowed;
   policy.blockedCommands = listFlag(args, "block-exec", true);

@@ -59,4 +59,47 @@ test("a C-style program importing path_open runs without --dir: the import links
   assert.is(code, 8, "path_open on fd 3 (not open) answers BADF");
 });
 
+// Asks for 300 pages (18.75 MiB) at start: over the old 16 MiB default, under the new 256 MiB one.
+const BIG_START = `(module (memory (export "memory") 300) (func (export "_start")))`;
+
+test("the default memory cap runs a program that declares more than 16 MiB", async () => {
+  const { code, stderr } = await cli(["run", await file("big.wasm", BIG_START)]);
+  assert.is(stderr, "");
+  assert.is(code, 0);
+});
+
+test("--max-memory takes human sizes; the limit error names the option and both flags", async () => {
+  const big = await file("big.wasm", BIG_START);
+  assert.is((await cli(["run", "--max-memory", "32MiB", big])).code, 0);
+  const refused = await cli(["run", "--max-memory", "16MiB", big]);
+  assert.is(refused.code, 125);
+  assert.match(refused.stderr, /^error\[MemoryLimit\]/);
+  assert.match(refused.stderr, /maxMemoryPages/);
+  assert.match(refused.stderr, /--max-memory/);
+  for (const bad of ["12 parsecs", "1.5GiB", "-1", "100000" /* not whole pages */]) {
+    assert.match((await cli(["run", "--max-memory", bad, big])).stderr, /^error\[InvalidArgument\]: --max-memory/, bad);
+  }
+  assert.match((await cli(["run", "--max-memory", "1GiB", "--max-memory-pages", "10", big])).stderr, /not both/);
+});
+
+test("--allow sandbox:exec with --allow-exec yields the policy the flags describe", async () => {
+  const source = `(module
+    (import "platform_sandbox" "sandbox_exec" (func $exec (param i32 i32 i32 i32) (result i64)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 0) "{\\"command\\":\\"true\\"}")
+    (func (export "_start") (local $n i64)
+      (local.set $n (call $exec (i32.const 0) (i32.const 18) (i32.const 1024) (i32.const 4096)))
+      (call $exit (select (i32.const 0) (i32.wrap_i64 (i64.sub (i64.const 0) (local.get $n))) (i64.ge_s (local.get $n) (i64.const 0))))))`;
+  const wasm = await file("exec.wasm", source);
+  const dir = await tempDir();
+  const both = await cli(["run", "--allow", "sandbox:exec", "--allow-exec", "true", "--exec-cwd", dir, "--exec-isolation", "none", wasm]);
+  assert.is(both.code, 0, both.stderr);
+  const bare = await cli(["run", "--allow", "sandbox:exec", wasm]);
+  assert.is(bare.code, 125);
+  assert.match(bare.stderr, /^error\[InvalidArgument\]: --allow sandbox:exec needs --allow-exec/);
+  const orphan = await cli(["run", "--exec-timeout", "5", wasm]);
+  assert.match(orphan.stderr, /^error\[InvalidArgument\]: --exec-timeout only apply with --allow-exec/);
+});
+
 test.run();
