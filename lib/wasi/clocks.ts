@@ -120,7 +120,8 @@ function rotl(x: number, k: number): number {
 export function systemRandom(): RandomSource {
   return (buf) => {
     for (let i = 0; i < buf.length; i += 65536) {
-      crypto.getRandomValues(buf.subarray(i, Math.min(buf.length, i + 65536)));
+      // Guest memory is never a SharedArrayBuffer here (shared memories are refused), hence the cast.
+      crypto.getRandomValues(buf.subarray(i, Math.min(buf.length, i + 65536)) as Uint8Array<ArrayBuffer>);
     }
   };
 }
