@@ -118,11 +118,16 @@ export interface BodyRewriterOptions {
   mergeSegments: boolean;
 }
 
-/** Per function: its parameter count and the encoded block type of its wrapper block. */
+/** Per function: its index, parameter count and the encoded block type of its wrapper block. */
 export interface FunctionShape {
+  /** Function index (imports included), for messages. */
+  index: number;
   paramCount: number;
   wrapperBlockType: Uint8Array;
 }
+
+/** V8's limit on a function's locals, parameters included (Node and Deno alike). */
+const ENGINE_MAX_LOCALS = 50_000;
 
 let lebEnd = 0;
 
@@ -176,6 +181,16 @@ function doubled<T extends Int32Array | Uint8Array>(array: T): T {
 
 function malformed(offset: number, what: string): SandboxError {
   return new SandboxError("InvalidModule", `malformed function body: ${what} (at byte ${offset})`, { offset });
+}
+
+function tooManyLocals(shape: FunctionShape, declared: number, added: number): SandboxError {
+  const used = shape.paramCount + declared;
+  return new SandboxError(
+    "InvalidModule",
+    `function ${shape.index} has ${used} locals (${shape.paramCount} parameters, ${declared} declared); fuel and depth ` +
+      `metering add ${added} more, over the engine's limit of ${ENGINE_MAX_LOCALS} locals per function (parameters ` +
+      `included), so at most ${ENGINE_MAX_LOCALS - added} can be metered; split the function or use fewer locals`,
+  );
 }
 
 const ZERO_COSTS = new Int32Array(0x500);
@@ -255,7 +270,7 @@ export class BodyRewriter {
     for (let i = 0; i < groups; i++) {
       const at = reader.offset;
       declared += reader.readU32();
-      if (declared > 50_000) throw reader.error("a function declares more than 50000 locals", at);
+      if (declared > ENGINE_MAX_LOCALS) throw reader.error(`a function declares more than ${ENGINE_MAX_LOCALS} locals`, at);
       readValType(reader);
     }
     const localsEnd = reader.offset;
@@ -275,6 +290,7 @@ export class BodyRewriter {
     this.#s = snippets;
 
     const added = (fuelLocal >= 0 ? 1 : 0) + (scratchLocal >= 0 ? 1 : 0) + (depthLocal >= 0 ? 1 : 0) + (tempLocal >= 0 ? 1 : 0);
+    if (next > ENGINE_MAX_LOCALS) throw tooManyLocals(shape, declared, added);
     out.writeU32(groups + added);
     out.copyRange(this.#bytes, groupsStart, localsEnd);
     if (fuelLocal >= 0) this.#writeLocal(0x7e);
@@ -428,22 +444,38 @@ export class BodyRewriter {
    * too large for any placeholder is charged on its own, exactly.
    */
   #chargeSlow(at: number, cost: number): void {
+    // A segment split for length is checked where it splits, so straight-line
+    // code cannot run more than one placeholder's worth past the budget.
+    const split = this.#chargeAt >= 0;
     this.#closeCharge();
     this.#flushInput(at);
     if (cost > PLACEHOLDER_MAX) {
       this.#exactCharge(cost);
       return;
     }
-    this.#openCharge(false);
+    this.#openCharge(split);
     this.#acc = cost;
   }
 
+  /** Charges one instruction too costly for a placeholder, and checks: its cost is not small. */
   #exactCharge(amount: number): void {
     const out = this.#out;
     out.writeBytes(this.#s.getFuel);
     out.writeU8(0x42);
     out.writeS64(amount);
-    out.writeBytes(this.#s.subSet);
+    out.writeBytes(this.#s.subSetCheck);
+  }
+
+  /**
+   * After an instruction charged by its operand: traps if that charge left
+   * the fuel negative. Checked after the instruction, as every charge is
+   * (charge, then check), so a bulk operation over budget runs once and the
+   * next instruction never does.
+   */
+  #checkAfter(pos: number, perUnit: number): void {
+    if (perUnit === 0) return;
+    this.#flushInput(pos);
+    this.#out.writeBytes(this.#s.check);
   }
 
   /** Charges `length operand × perUnit` at run time, before the instruction at `at`. */
@@ -805,20 +837,22 @@ export class BodyRewriter {
           break;
         }
 
-        case 0x40: // memory.grow: charged per page requested.
+        case 0x40: // memory.grow: charged per page requested, then checked.
           if (fuel) this.#dynamicCharge(at, memoryGrowPerPage);
           pos = skipLebAt(bytes, pos);
+          if (fuel) this.#checkAfter(pos, memoryGrowPerPage);
           break;
 
         case 0xfc: {
           // memory.init/copy/fill, table.init/copy/grow/fill: the length (or
-          // delta) is the top operand; it is charged before the work is done.
-          if (fuel && (sub === 8 || sub === 10 || sub === 11 || sub === 12 || sub === 14 || sub === 15 || sub === 17)) {
-            this.#dynamicCharge(at, bulkPerUnit);
-          }
+          // delta) is the top operand; it is charged before the work is done
+          // and checked right after it.
+          const scaled = fuel && (sub === 8 || sub === 10 || sub === 11 || sub === 12 || sub === 14 || sub === 15 || sub === 17);
+          if (scaled) this.#dynamicCharge(at, bulkPerUnit);
           const imm = PREFIX_IMM[0xfc][sub];
           if (imm === Imm.TwoIndices) pos = skipLebAt(bytes, skipLebAt(bytes, pos));
           else if (imm === Imm.Index) pos = skipLebAt(bytes, pos);
+          if (scaled) this.#checkAfter(pos, bulkPerUnit);
           break;
         }
 

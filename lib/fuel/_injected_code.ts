@@ -22,6 +22,8 @@ export interface Snippets {
   subSet: Uint8Array;
   /** Like `subSet`, then traps with reason 1 when the fuel is negative. */
   subSetCheck: Uint8Array;
+  /** Traps with reason 1 when the fuel is negative (after an operation charged by its operand). */
+  check: Uint8Array;
   /** Copies the cached fuel to the global (before a call, return or trap). Empty without a cache. */
   writeBack: Uint8Array;
   /** Reloads the cached fuel from the global (after a call, at a handler). Empty without a cache. */
@@ -112,9 +114,11 @@ export function buildSnippets(targets: InjectionTargets, layout: FunctionLayout)
   if (cached) subSetCheck.op(LOCAL_TEE, f);
   else if (layout.tempLocal >= 0) subSetCheck.op(LOCAL_TEE, layout.tempLocal).op(GLOBAL_SET, F).op(LOCAL_GET, layout.tempLocal);
   else subSetCheck.op(GLOBAL_SET, F).op(GLOBAL_GET, F);
-  subSetCheck.op(I64_CONST).s32(0).op(I64_LT_S).op(IF).op(EMPTY);
   // Leave the exact (negative) remainder in the global for the host.
-  subSetCheck.raw(writeBack).op(I32_CONST).s32(1).op(GLOBAL_SET, R).op(UNREACHABLE).op(END);
+  const trapIfNegative = (b: Bytes) =>
+    b.op(I64_CONST).s32(0).op(I64_LT_S).op(IF).op(EMPTY)
+      .raw(writeBack).op(I32_CONST).s32(1).op(GLOBAL_SET, R).op(UNREACHABLE).op(END);
+  trapIfNegative(subSetCheck);
 
   const prologue = new Bytes();
   if (maxStackDepth !== undefined) {
@@ -135,6 +139,7 @@ export function buildSnippets(targets: InjectionTargets, layout: FunctionLayout)
     getFuel: getFuel().done(),
     subSet: setFuel(new Bytes().op(I64_SUB)).done(),
     subSetCheck: subSetCheck.done(),
+    check: trapIfNegative(getFuel()).done(),
     writeBack,
     reload: cached ? new Bytes().op(GLOBAL_GET, F).op(LOCAL_SET, f).done() : new Uint8Array(0),
     prologue: prologue.done(),

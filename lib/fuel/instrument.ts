@@ -18,10 +18,11 @@
  */
 import { SandboxError } from "../errors.ts";
 import { skipConstExpr } from "../wasm/const_expr.ts";
-import { unsupportedFeature } from "../wasm/feature_error.ts";
+import { isUnsupportedFeature, unsupportedFeature } from "../wasm/feature_error.ts";
 import { readLimits } from "../wasm/limits.ts";
 import { WasmReader } from "../wasm/reader.ts";
 import { readSections, type SectionHeader, SectionId, WASM_PREAMBLE } from "../wasm/sections.ts";
+import { assertValidModule } from "../wasm/validate.ts";
 import { encodeValType, type FuncType, readRefType, readTypeEntry, readValType } from "../wasm/value_types.ts";
 import { WasmWriter } from "../wasm/writer.ts";
 import { BodyRewriter, type FunctionShape } from "./_body_rewriter.ts";
@@ -54,6 +55,14 @@ export const TRAP_REASON_GLOBAL_EXPORT = "__wasm_sandbox_trap_reason";
  */
 export const DEPTH_GLOBAL_EXPORT = "__wasm_sandbox_depth";
 
+/**
+ * Export name of the module's start function when `exportStart` is set: the
+ * start section is removed and the host calls this export itself, after
+ * setting the fuel budget, so the start function draws on the same budget
+ * as every later call and its traps can be told apart.
+ */
+export const START_EXPORT = "__wasm_sandbox_start";
+
 /** What {@linkcode instrument} injects and caps. */
 export interface InstrumentOptions {
   /** Inject fuel metering. Default true. */
@@ -72,8 +81,18 @@ export interface InstrumentOptions {
    * Default 0n (a start function that loops then runs out of fuel).
    */
   initialFuel?: bigint;
-  /** Check the output with `WebAssembly.validate` (default true). */
+  /**
+   * Check the output with `WebAssembly.validate` (default true). The input is
+   * always validated first, whatever this says.
+   */
   validate?: boolean;
+  /**
+   * Remove the start section and export the start function as
+   * {@linkcode START_EXPORT} instead, for a host that runs it itself under
+   * its fuel budget (default false: the start function runs while
+   * instantiating, on `initialFuel`).
+   */
+  exportStart?: boolean;
   /**
    * Merge charges where the totals stay exact: the common part of an
    * if/else's arms is charged before the `if`, and a loop header's charge
@@ -92,6 +111,8 @@ interface ModuleLayout {
   definedGlobals: number;
   exportNames: Set<string>;
   hasMemoryOrTableImport: boolean;
+  /** The start function's index, when the module has one. */
+  startFunction: number | undefined;
 }
 
 const SECTION_RANK_GLOBAL = 7;
@@ -114,6 +135,7 @@ function readLayout(bytes: Uint8Array, sections: SectionHeader[]): ModuleLayout 
     definedGlobals: 0,
     exportNames: new Set(),
     hasMemoryOrTableImport: false,
+    startFunction: undefined,
   };
   const reader = new WasmReader(bytes);
   for (const section of sections) {
@@ -185,6 +207,9 @@ function readLayout(bytes: Uint8Array, sections: SectionHeader[]): ModuleLayout 
       case SectionId.Global:
         layout.definedGlobals = reader.readCount(3);
         break;
+      case SectionId.Start:
+        layout.startFunction = reader.readU32();
+        break;
       case SectionId.Export:
         reader.withEnd(section.end, what, () => {
           const count = reader.readCount(3);
@@ -232,34 +257,57 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): U
   const costs = resolveCosts(options.costs);
   // A plain view: Node's Buffer makes every subarray() much slower.
   const input = new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength);
-  let output: Uint8Array;
+  const settings: RewriteSettings = {
+    meterFuel,
+    costs,
+    maxStackDepth: options.maxStackDepth,
+    caps: { maxMemoryPages: options.maxMemoryPages, maxTableElements: options.maxTableElements },
+    initialFuel,
+    mergeSegments: options.mergeSegments ?? true,
+    exportStart: options.exportStart ?? false,
+  };
+  checkInput(input, settings);
+  const output = rewriteChecked(input, settings);
+  if (options.validate !== false) checkOutput(output);
+  return output;
+}
+
+/**
+ * Refuses any module the engine rejects, before it is rewritten: the injected
+ * globals and locals get the first indices past the module's own, so an
+ * invalid module naming them would turn valid once rewritten and control its
+ * own fuel, depth and trap reason. Only valid modules reach the rewriter,
+ * which makes those indices unreachable by construction.
+ */
+function checkInput(input: Uint8Array, settings: RewriteSettings): void {
   try {
-    output = rewriteModule(input, {
-      meterFuel,
-      costs,
-      maxStackDepth: options.maxStackDepth,
-      caps: { maxMemoryPages: options.maxMemoryPages, maxTableElements: options.maxTableElements },
-      initialFuel,
-      mergeSegments: options.mergeSegments ?? true,
-    });
+    assertValidModule(input);
+  } catch (invalid) {
+    // The engine may reject a feature the rewriter refuses anyway (memory64
+    // on Node 20): the rewriter names it, which helps more. Its output, if
+    // any, is thrown away.
+    try {
+      rewriteModule(input, settings);
+    } catch (err) {
+      if (isUnsupportedFeature(err)) throw err;
+    }
+    throw invalid;
+  }
+}
+
+function rewriteChecked(input: Uint8Array, settings: RewriteSettings): Uint8Array {
+  try {
+    return rewriteModule(input, settings);
   } catch (err) {
     if (err instanceof SandboxError) throw err;
     // Hostile input must never escape as a TypeError or RangeError.
     throw new SandboxError("InvalidModule", `could not rewrite the module: ${(err as Error).message}`, { cause: err });
   }
-  if (options.validate !== false) checkOutput(input, output);
-  return output;
 }
 
-function checkOutput(input: Uint8Array, output: Uint8Array): void {
+/** The input was valid, so an invalid output is the rewriter's fault. */
+function checkOutput(output: Uint8Array): void {
   if (WebAssembly.validate(output as Uint8Array<ArrayBuffer>)) return;
-  let reason = "it does not validate";
-  try {
-    new WebAssembly.Module(input as Uint8Array<ArrayBuffer>);
-  } catch (err) {
-    reason = (err as Error).message;
-    throw new SandboxError("InvalidModule", `not a valid WebAssembly module: ${reason}`, { cause: err });
-  }
   throw new SandboxError(
     "InvalidModule",
     "the rewriter produced an invalid module from a valid one; this is a bug in wasm-sandbox, please report it with the module",
@@ -273,6 +321,7 @@ interface RewriteSettings {
   caps: LimitCaps;
   initialFuel: bigint;
   mergeSegments: boolean;
+  exportStart: boolean;
 }
 
 function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array {
@@ -281,8 +330,21 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
   const instrumentCode = settings.meterFuel || settings.maxStackDepth !== undefined;
   const capLimits = settings.caps.maxMemoryPages !== undefined || settings.caps.maxTableElements !== undefined;
 
+  // Exports added after the module's own: the injected globals, and the
+  // start function when the host is to run it.
+  const fuelGlobal = layout.importedGlobals + layout.definedGlobals;
+  const injectedExports: Array<{ name: string; kind: number; index: number }> = [];
   if (instrumentCode) {
-    for (const name of [FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT, DEPTH_GLOBAL_EXPORT]) {
+    injectedExports.push(
+      { name: FUEL_GLOBAL_EXPORT, kind: 0x03, index: fuelGlobal },
+      { name: TRAP_REASON_GLOBAL_EXPORT, kind: 0x03, index: fuelGlobal + 1 },
+      { name: DEPTH_GLOBAL_EXPORT, kind: 0x03, index: fuelGlobal + 2 },
+    );
+  }
+  const moveStart = settings.exportStart && layout.startFunction !== undefined;
+  if (moveStart) injectedExports.push({ name: START_EXPORT, kind: 0x00, index: layout.startFunction! });
+  if (injectedExports.length > 0) {
+    for (const { name } of injectedExports) {
       if (layout.exportNames.has(name)) {
         throw new SandboxError("InvalidModule", `the module already exports ${JSON.stringify(name)}, a name the sandbox reserves`);
       }
@@ -313,11 +375,10 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
         blockType = new Uint8Array(encoded);
         byResults.set(key, blockType);
       }
-      shapes.push({ paramCount: type.params.length, wrapperBlockType: blockType });
+      shapes.push({ index: layout.importedFunctions + shapes.length, paramCount: type.params.length, wrapperBlockType: blockType });
     }
   }
 
-  const fuelGlobal = layout.importedGlobals + layout.definedGlobals;
   const targets = {
     fuelGlobal,
     reasonGlobal: fuelGlobal + 1,
@@ -329,7 +390,7 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
   out.writeBytes(WASM_PREAMBLE);
   const reader = new WasmReader(bytes);
   let globalsWritten = !instrumentCode;
-  let exportsWritten = !instrumentCode;
+  let exportsWritten = injectedExports.length === 0;
 
   const section = (id: number, body: () => void) => {
     out.writeU8(id);
@@ -348,12 +409,11 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
     }
   };
   const writeInjectedExports = () => {
-    const names = [FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT, DEPTH_GLOBAL_EXPORT];
-    names.forEach((name, i) => {
+    for (const { name, kind, index } of injectedExports) {
       out.writeName(name);
-      out.writeU8(0x03);
-      out.writeU32(fuelGlobal + i);
-    });
+      out.writeU8(kind);
+      out.writeU32(index);
+    }
   };
   const copyVerbatim = (s: SectionHeader) => out.copyRange(bytes, s.headerStart, s.end);
   let codeSizeAt = 0;
@@ -369,7 +429,7 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
     }
     if (!exportsWritten && rank > SECTION_RANK_EXPORT) {
       section(SectionId.Export, () => {
-        out.writeU32(3);
+        out.writeU32(injectedExports.length);
         writeInjectedExports();
       });
       exportsWritten = true;
@@ -491,11 +551,15 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
         }
         section(SectionId.Export, () => {
           const count = reader.readU32();
-          out.writeU32(count + 3);
+          out.writeU32(count + injectedExports.length);
           out.copyRange(bytes, reader.offset, s.end);
           writeInjectedExports();
         });
         exportsWritten = true;
+        break;
+      case SectionId.Start:
+        // Exported instead: the host runs it under its budget.
+        if (!moveStart) copyVerbatim(s);
         break;
       case SectionId.Code:
         if (!instrumentCode) {
@@ -540,7 +604,7 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
   }
   if (!exportsWritten) {
     section(SectionId.Export, () => {
-      out.writeU32(3);
+      out.writeU32(injectedExports.length);
       writeInjectedExports();
     });
   }

@@ -16,9 +16,26 @@ import { SandboxError } from "../errors.ts";
  * ```
  */
 export function unsupportedFeature(feature: string, offset: number): SandboxError {
-  return new SandboxError(
+  const err = new SandboxError(
     "InvalidModule",
     `the module uses ${feature}, which the rewriter does not support (at byte ${offset}); build the plugin without it`,
     { offset },
   );
+  featureErrors.add(err);
+  return err;
+}
+
+const featureErrors = new WeakSet<object>();
+
+/**
+ * True for an error made by {@linkcode unsupportedFeature}: when the engine
+ * rejects a module too, naming the feature says more than the engine does.
+ *
+ * @example
+ * ```ts
+ * isUnsupportedFeature(unsupportedFeature("memory64", 8)); // true
+ * ```
+ */
+export function isUnsupportedFeature(err: unknown): boolean {
+  return typeof err === "object" && err !== null && featureErrors.has(err);
 }
