@@ -14,25 +14,48 @@ interface DenoProcess {
 const deno = (globalThis as unknown as { Deno: DenoProcess }).Deno;
 const encoder = new TextEncoder();
 
+/** A stream's writes in call order, and a promise for all of them. */
+interface OrderedWriter {
+  write(data: Uint8Array | string): Promise<void>;
+  /** Settles once every write issued so far has finished (or failed). */
+  drained(): Promise<void>;
+}
+
 /** Writes in call order: each write waits for the one before, so chunks never interleave. */
-function writer(stream: DenoWriter): (data: Uint8Array | string) => Promise<void> {
+function orderedWriter(stream: DenoWriter): OrderedWriter {
+  // `tail` never rejects, so one failed write (a closed pipe) does not jam the writes after it.
   let tail = Promise.resolve();
-  return (data) => {
-    const bytes = typeof data === "string" ? encoder.encode(data) : data.slice();
-    tail = tail.then(async () => {
-      let rest = bytes;
-      while (rest.byteLength > 0) rest = rest.subarray(await stream.write(rest));
-    });
-    return tail;
+  return {
+    write(data) {
+      const bytes = typeof data === "string" ? encoder.encode(data) : data.slice();
+      const done = tail.then(async () => {
+        let rest = bytes;
+        while (rest.byteLength > 0) rest = rest.subarray(await stream.write(rest));
+      });
+      tail = done.catch(() => {});
+      return done;
+    },
+    drained: () => tail,
   };
 }
 
-/** The Deno terminal. Writes complete before they resolve, so exit never cuts output. */
+/**
+ * The Deno terminal. `Deno.exit` ends the process at once, dropping writes
+ * still in flight — including those whose promise nobody awaited, such as
+ * guest output streamed chunk by chunk — so `exit` first waits for both
+ * streams to drain.
+ */
 export function denoTerminal(): Terminal {
+  const out = orderedWriter(deno.stdout);
+  const err = orderedWriter(deno.stderr);
   return {
     args: deno.args,
-    writeOut: writer(deno.stdout),
-    writeErr: writer(deno.stderr),
-    exit: (code) => Promise.resolve(deno.exit(code)),
+    writeOut: out.write,
+    writeErr: err.write,
+    async exit(code) {
+      await out.drained();
+      await err.drained();
+      return deno.exit(code);
+    },
   };
 }

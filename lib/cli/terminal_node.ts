@@ -1,21 +1,40 @@
 /** {@linkcode Terminal} for Node. @module */
 import type { Terminal } from "./terminal.ts";
 
-function writer(stream: NodeJS.WriteStream): (data: Uint8Array | string) => Promise<void> {
-  return (data) => new Promise((resolve) => stream.write(data, () => resolve()));
+/** A stream's writes, and a promise for all of them. */
+interface TrackedWriter {
+  write(data: Uint8Array | string): Promise<void>;
+  /** Settles once every write issued so far has been handed to the OS (or failed). */
+  drained(): Promise<void>;
 }
 
-/** The Node terminal: waits for stdout/stderr to drain before exiting, so piped output is never cut. */
+function trackedWriter(stream: NodeJS.WriteStream): TrackedWriter {
+  // A stream calls write callbacks in order, so the last write's promise covers every earlier one.
+  let last = Promise.resolve();
+  return {
+    write(data) {
+      last = new Promise((resolve) => stream.write(data, () => resolve()));
+      return last;
+    },
+    drained: () => last,
+  };
+}
+
+/**
+ * The Node terminal. `process.exit` drops writes still queued on a pipe —
+ * including those whose promise nobody awaited, such as guest output streamed
+ * chunk by chunk — so `exit` first waits for both streams to drain.
+ */
 export function nodeTerminal(): Terminal {
-  const writeOut = writer(process.stdout);
-  const writeErr = writer(process.stderr);
+  const out = trackedWriter(process.stdout);
+  const err = trackedWriter(process.stderr);
   return {
     args: process.argv.slice(2),
-    writeOut,
-    writeErr,
+    writeOut: out.write,
+    writeErr: err.write,
     async exit(code) {
-      await writeOut("");
-      await writeErr("");
+      await out.drained();
+      await err.drained();
       process.exit(code);
     },
   };
