@@ -1,4 +1,12 @@
-/** {@linkcode HostPlatform} for Deno, over the `Deno` namespace. @module */
+/**
+ * {@linkcode HostPlatform} for Deno, over the `Deno` namespace. `Deno.open`
+ * has no O_NOFOLLOW, so the two no-follow opens go through Deno's `node:fs`
+ * layer, which passes the flag to the kernel.
+ *
+ * @module
+ */
+import { constants, writeSync } from "node:fs";
+import * as fsp from "node:fs/promises";
 import { HostNotFoundError } from "./types.ts";
 import type { HostFileInfo, HostFileKind, HostPlatform } from "./types.ts";
 
@@ -9,14 +17,15 @@ interface DenoFileInfo {
   isSymlink: boolean;
   size: number;
   mtime: Date | null;
-}
-interface DenoFile {
-  write(data: Uint8Array): Promise<number>;
-  close(): void;
+  ctime: Date | null;
+  dev: number;
+  ino: number | null;
+  mode: number | null;
 }
 interface DenoFs {
   readFile(path: string): Promise<Uint8Array>;
-  writeFile(path: string, data: Uint8Array): Promise<void>;
+  writeFile(path: string, data: Uint8Array, options?: { createNew?: boolean }): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
   readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isDirectory: boolean; isSymlink: boolean }>;
   lstat(path: string): Promise<DenoFileInfo>;
   realPath(path: string): Promise<string>;
@@ -25,7 +34,6 @@ interface DenoFs {
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
-  open(path: string, options: { append?: boolean; create?: boolean }): Promise<DenoFile>;
   cwd(): string;
   errors: { NotFound: new (...args: never[]) => Error };
 }
@@ -40,8 +48,19 @@ function kindOf(s: { isFile: boolean; isDirectory: boolean; isSymlink: boolean }
 }
 
 function info(s: DenoFileInfo): HostFileInfo {
-  return { kind: kindOf(s), size: s.size, mtimeMs: s.mtime?.getTime() ?? 0 };
+  return {
+    kind: kindOf(s),
+    size: s.size,
+    mtimeMs: s.mtime?.getTime() ?? 0,
+    ctimeMs: s.ctime?.getTime() ?? 0,
+    dev: s.dev,
+    ino: s.ino ?? 0,
+    mode: (s.mode ?? 0) & 0o7777,
+  };
 }
+
+/** Write-only, created when missing, and never through a symlink as the last component. */
+const NO_FOLLOW_WRITE = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
 
 async function mapNotFound<T>(path: string, op: () => Promise<T>): Promise<T> {
   try {
@@ -70,16 +89,29 @@ export const denoPlatform: HostPlatform = {
     readLink: (path) => mapNotFound(path, () => deno.readLink(path)),
     mkdir: (path, options) => deno.mkdir(path, { recursive: options?.recursive ?? false }),
     remove: (path, options) => deno.remove(path, { recursive: options?.recursive ?? false }),
+    removeEmptyDir: (path) => fsp.rmdir(path), // Deno.remove would also delete a file put there meanwhile
     symlink: (target, path) => deno.symlink(target, path),
     rename: (from, to) => deno.rename(from, to),
+    chmod: (path, mode) => deno.chmod(path, mode),
+    createFile: (path, data) => deno.writeFile(path, data, { createNew: true }),
+    writeFileNoFollow: async (path, data) => {
+      const handle = await fsp.open(path, NO_FOLLOW_WRITE | constants.O_TRUNC, 0o666);
+      try {
+        await handle.writeFile(data);
+      } finally {
+        await handle.close();
+      }
+    },
     openAppend: async (path) => {
-      const file = await deno.open(path, { append: true, create: true });
+      const handle = await fsp.open(path, NO_FOLLOW_WRITE | constants.O_APPEND, 0o666);
       return {
+        // appendFile loops until every byte is written.
+        write: (data) => handle.appendFile(data),
         // A single write may be partial; loop until every byte is out.
-        write: async (data) => {
-          for (let offset = 0; offset < data.byteLength;) offset += await file.write(data.subarray(offset));
+        writeSync: (data) => {
+          for (let offset = 0; offset < data.byteLength;) offset += writeSync(handle.fd, data, offset, data.byteLength - offset);
         },
-        close: () => Promise.resolve(file.close()),
+        close: () => handle.close(),
       };
     },
   },

@@ -14,6 +14,17 @@ export interface HostFileInfo {
   kind: HostFileKind;
   size: number;
   mtimeMs: number;
+  /**
+   * Status-change time. Every write, rename into place or metadata change
+   * moves it, and no unprivileged process can set it back, so together with
+   * `dev`/`ino`/`size`/`mtimeMs` it tells whether an entry changed.
+   */
+  ctimeMs: number;
+  /** Device and inode: the identity of the object (a replaced entry has another). */
+  dev: number;
+  ino: number;
+  /** Permission bits (`mode & 0o7777`). */
+  mode: number;
 }
 
 /** One entry of a host directory. */
@@ -34,10 +45,28 @@ export interface HostFileSystem {
   readLink(path: string): Promise<string>;
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Removes an empty directory (rmdir): fails on anything else. */
+  removeEmptyDir(path: string): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
   /** Atomically replaces `to` with `from` (same file system). */
   rename(from: string, to: string): Promise<void>;
-  /** Opens `path` for appending, creating it when missing (audit logs). */
+  /** Sets the permission bits of `path`. */
+  chmod(path: string, mode: number): Promise<void>;
+  /**
+   * Creates `path` holding `data`; fails when anything exists there, a symlink
+   * included (O_CREAT|O_EXCL never follows one). For staging files.
+   */
+  createFile(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Writes `data` to `path`, created or truncated, without following a
+   * symlink as the last component (O_NOFOLLOW: a link there is an error, its
+   * target untouched). For output files a guest could have planted a link at.
+   */
+  writeFileNoFollow(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Opens `path` for appending, creating it when missing (audit logs). Never
+   * follows a symlink as the last component (O_NOFOLLOW).
+   */
   openAppend(path: string): Promise<HostAppendHandle>;
 }
 
@@ -45,6 +74,8 @@ export interface HostFileSystem {
 export interface HostAppendHandle {
   /** Appends all of `data` at the end of the file. */
   write(data: Uint8Array): Promise<void>;
+  /** Appends all of `data` before returning (the audit log makes a guest wait on it rather than drop records). */
+  writeSync(data: Uint8Array): void;
   close(): Promise<void>;
 }
 
