@@ -2,19 +2,32 @@
  * Host directories mounted into the sandbox: copied into a virtual tree when
  * mounted (under a byte quota), and written back to the host only when asked.
  *
- * Host symlinks are never followed. A symlink whose target stays inside the
- * mount (relative, and not climbing above the mount root) becomes a virtual
- * symlink resolved inside the sandbox; any other symlink (absolute, or
- * climbing out) is dropped and listed in `skipped`. Sockets, FIFOs and
- * devices are skipped too.
+ * Host symlinks are never followed. A symlink that, resolved as the kernel
+ * resolves it (every symlink on the way followed), stays inside the mount
+ * becomes a virtual symlink; any other (absolute, climbing out, or passing
+ * through something skipped) is left out and listed in `skipped`, as are
+ * sockets, FIFOs and devices.
+ *
+ * Write-back (`_write_back_plan.ts`, `_write_back_apply.ts`) changes only
+ * what the guest changed, only where the host still holds what was loaded,
+ * and reports everything else.
  *
  * @module
  */
 import { SandboxError } from "../errors.ts";
 import { hostPlatform } from "../platform/host_platform.ts";
 import type { HostFileSystem } from "../platform/types.ts";
-import { joinHost, targetStaysInside } from "./_host_paths.ts";
+import { joinHost } from "./_host_paths.ts";
+import { linkEscape } from "./_link_resolve.ts";
+import { childPath, sameHostEntry } from "./_mount_snapshot.ts";
+import type { LoadedEntry, MountSnapshot } from "./_mount_snapshot.ts";
+import { applyWriteBack } from "./_write_back_apply.ts";
+import { planWriteBack } from "./_write_back_plan.ts";
+import { registerMount } from "./mount_overlap.ts";
+import { sha256Hex } from "../sha256.ts";
 import { VirtualDirectory, VirtualFile, VirtualSymlink } from "./vfs.ts";
+import { emptyWriteBackReport } from "./write_back_report.ts";
+import type { WriteBackReport } from "./write_back_report.ts";
 
 /** Options for {@linkcode mountHostDirectory}. */
 export interface MountOptions {
@@ -34,12 +47,15 @@ export interface HostMount {
   /** Host paths (relative to the root) left out at load time, with the reason. */
   readonly skipped: ReadonlyArray<{ path: string; reason: string }>;
   /**
-   * Makes the host directory match the virtual tree: creates, updates and
-   * deletes files, directories and inside-pointing symlinks. Never writes
-   * through a host symlink or outside the root; host entries skipped at load
-   * time are left alone unless the guest created something with their name.
+   * Applies the guest's changes to the host directory and says what it did.
+   * Only entries the guest changed are touched, and only where the host still
+   * holds exactly what was loaded; entries skipped at load and entries changed
+   * or created on the host during the run are never deleted or overwritten;
+   * symlinks that would lead outside the mount are not created. New contents
+   * are staged first, so a host failure there changes nothing. Every change
+   * not made is in the report; only a read-only mount throws (`InvalidState`).
    */
-  writeBack(): Promise<void>;
+  writeBack(): Promise<WriteBackReport>;
 }
 
 const DEFAULT_MOUNT_QUOTA = 64 << 20;
@@ -64,16 +80,17 @@ export async function mountHostDirectory(hostPath: string, options: MountOptions
   const rootInfo = await hostCall(() => fs.lstat(root), `reading ${root}`);
   if (rootInfo.kind !== "dir") throw new SandboxError("InvalidArgument", `mount source ${hostPath} is not a directory`);
   const skipped: Array<{ path: string; reason: string }> = [];
+  const entries = new Map<string, LoadedEntry>();
   let loaded = 0;
 
   const load = async (hostDir: string, relative: string, depth: number): Promise<VirtualDirectory> => {
     if (depth > MAX_DEPTH) throw new SandboxError("IoError", `mount ${hostPath} nests deeper than ${MAX_DEPTH} levels`);
     const dir = new VirtualDirectory(readOnly);
-    const entries = await hostCall(() => fs.readDir(hostDir), `listing ${hostDir}`);
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // same order on every host
-    for (const entry of entries) {
+    const listing = await hostCall(() => fs.readDir(hostDir), `listing ${hostDir}`);
+    listing.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // same order on every host
+    for (const entry of listing) {
       const path = joinHost(hostDir, entry.name);
-      const rel = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      const rel = childPath(relative, entry.name);
       // lstat again rather than trusting readDir's kind: it must not follow a symlink.
       const info = await hostCall(() => fs.lstat(path), `reading ${path}`);
       let child;
@@ -88,15 +105,14 @@ export async function mountHostDirectory(hostPath: string, options: MountOptions
           throw new SandboxError("MemoryLimit", `mount ${hostPath} holds more than its quota of ${quota} bytes; raise quotaBytes`);
         }
         child = new VirtualFile(data, readOnly);
+        entries.set(rel, { kind: "file", info, digest: await sha256Hex(data) });
       } else if (info.kind === "dir") {
+        entries.set(rel, { kind: "dir", info });
         child = await load(path, rel, depth + 1);
       } else if (info.kind === "symlink") {
         const target = await hostCall(() => fs.readLink(path), `reading link ${path}`);
-        if (!targetStaysInside(target, depth)) {
-          skipped.push({ path: rel, reason: `symlink to ${target} points outside the mount` });
-          continue;
-        }
-        child = new VirtualSymlink(target, readOnly);
+        entries.set(rel, { kind: "symlink", info, target });
+        child = new VirtualSymlink(target, readOnly); // checked below, once the whole tree is known
       } else {
         skipped.push({ path: rel, reason: "not a file, directory or symlink" });
         continue;
@@ -112,6 +128,9 @@ export async function mountHostDirectory(hostPath: string, options: MountOptions
   };
 
   const dir = await load(root, "", 0);
+  dropEscapingLinks(dir, entries, skipped);
+  const snapshot: MountSnapshot = { root: rootInfo, loaded: entries, skipped: new Map(skipped.map((s) => [s.path, s.reason])) };
+  registerMount(dir, root);
   return {
     dir,
     hostPath: root,
@@ -119,65 +138,63 @@ export async function mountHostDirectory(hostPath: string, options: MountOptions
     skipped,
     writeBack: async () => {
       if (readOnly) throw new SandboxError("InvalidState", `mount ${hostPath} is read-only; nothing to write back`);
-      await syncDirectory(fs, dir, root, "", new Set(skipped.map((s) => s.path)));
+      return await writeBack(fs, root, dir, snapshot);
     },
   };
 }
 
-/** Makes host directory `hostDir` (known to be a real directory) match `dir`. */
-async function syncDirectory(
-  fs: HostFileSystem,
-  dir: VirtualDirectory,
-  hostDir: string,
-  relative: string,
-  skipped: ReadonlySet<string>,
-): Promise<void> {
-  const depth = relative === "" ? 0 : relative.split("/").length;
-  if (depth > MAX_DEPTH) throw new SandboxError("IoError", `virtual tree nests deeper than ${MAX_DEPTH} levels`);
-  const onHost = new Map((await hostCall(() => fs.readDir(hostDir), `listing ${hostDir}`)).map((e) => [e.name, e]));
-  const relOf = (name: string) => (relative === "" ? name : `${relative}/${name}`);
-  for (const name of onHost.keys()) {
-    // Entries the guest never saw (outward symlinks, devices) are the host's business: keep them.
-    if (!dir.entries.has(name) && !skipped.has(relOf(name))) {
-      const path = joinHost(hostDir, name);
-      await hostCall(() => fs.remove(path, { recursive: true }), `removing ${path}`);
+/**
+ * Takes out of the tree every loaded symlink that, resolved as the kernel
+ * would on the host, leads outside the mount; each one left out can change
+ * where others lead, so this repeats until none is found.
+ */
+function dropEscapingLinks(root: VirtualDirectory, entries: Map<string, LoadedEntry>, skipped: Array<{ path: string; reason: string }>): void {
+  const left = new Set<string>();
+  const view = (rel: string) => (left.has(rel) ? "opaque" as const : undefined);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [rel, entry] of entries) {
+      if (entry.kind !== "symlink") continue;
+      const escape = linkEscape(root, rel, entry.target!, view);
+      if (!escape) continue;
+      const slash = rel.lastIndexOf("/");
+      const parent = slash === -1 ? root : nodeAt(root, rel.slice(0, slash));
+      parent?.entries.delete(rel.slice(slash + 1));
+      entries.delete(rel);
+      left.add(rel);
+      skipped.push({ path: rel, reason: `symlink points outside the mount: ${escape.reason}` });
+      changed = true;
     }
   }
-  for (const [name, node] of dir.entries) {
-    const path = joinHost(hostDir, name);
-    const kind = onHost.has(name) ? (await hostCall(() => fs.lstat(path), `reading ${path}`)).kind : undefined;
-    if (node instanceof VirtualFile) {
-      if (kind === "file" && (await sameContents(fs, path, node))) continue;
-      // Remove whatever is there first, so writeFile never follows a symlink planted at `path`.
-      if (kind !== undefined) await hostCall(() => fs.remove(path, { recursive: true }), `removing ${path}`);
-      await hostCall(() => fs.writeFile(path, node.contents()), `writing ${path}`);
-    } else if (node instanceof VirtualDirectory) {
-      if (kind !== "dir") {
-        if (kind !== undefined) await hostCall(() => fs.remove(path, { recursive: true }), `removing ${path}`);
-        await hostCall(() => fs.mkdir(path), `creating ${path}`);
-      }
-      await syncDirectory(fs, node, path, relOf(name), skipped);
-    } else if (node instanceof VirtualSymlink) {
-      if (!targetStaysInside(node.target, depth)) {
-        // The guest made a link pointing out of the mount: never materialise it on the host.
-        if (kind !== undefined) await hostCall(() => fs.remove(path, { recursive: true }), `removing ${path}`);
-        continue;
-      }
-      if (kind === "symlink" && (await hostCall(() => fs.readLink(path), `reading link ${path}`)) === node.target) continue;
-      if (kind !== undefined) await hostCall(() => fs.remove(path, { recursive: true }), `removing ${path}`);
-      await hostCall(() => fs.symlink(node.target, path), `creating link ${path}`);
-    }
-  }
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-async function sameContents(fs: HostFileSystem, path: string, file: VirtualFile): Promise<boolean> {
-  const info = await hostCall(() => fs.lstat(path), `reading ${path}`);
-  if (info.size !== file.size) return false;
-  const current = await hostCall(() => fs.readFile(path), `reading ${path}`);
-  const wanted = file.contents();
-  if (current.byteLength !== wanted.byteLength) return false;
-  for (let i = 0; i < wanted.byteLength; i++) if (current[i] !== wanted[i]) return false;
-  return true;
+function nodeAt(root: VirtualDirectory, rel: string): VirtualDirectory | undefined {
+  let node: VirtualDirectory | undefined = root;
+  for (const name of rel.split("/")) {
+    const next: unknown = node?.entries.get(name);
+    node = next instanceof VirtualDirectory ? next : undefined;
+  }
+  return node;
+}
+
+/** Plans, stages and applies; the root itself must still be the directory that was loaded. */
+async function writeBack(fs: HostFileSystem, root: string, dir: VirtualDirectory, snapshot: MountSnapshot): Promise<WriteBackReport> {
+  const report = emptyWriteBackReport();
+  try {
+    const real = await fs.realPath(root);
+    const now = await fs.lstat(root);
+    if (real !== root || !sameHostEntry(now, snapshot.root)) {
+      report.failed.push({ path: ".", reason: `the mount root ${root} was moved or replaced during the run; nothing written back` });
+      return report;
+    }
+    const plan = await planWriteBack(fs, root, dir, snapshot, report);
+    await applyWriteBack(fs, root, plan, report);
+  } catch (err) {
+    // Planning only reads, and applying reports per change: anything landing here stopped before the changes.
+    report.failed.push({ path: ".", reason: `write-back stopped: ${(err as Error).message}; changes not listed as applied were not made` });
+  }
+  return report;
 }
 
 /** Runs a host operation, wrapping any failure as `IoError`/`NotFound`. */

@@ -1,11 +1,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../_helpers/temp.ts";
 import { E, OFLAGS, Probe, RIGHTS_WRITE } from "./_probe.ts";
 import { SandboxError } from "../../lib/errors.ts";
 import { mountHostDirectory, VirtualFile, VirtualSymlink } from "../../lib/wasi/mod.ts";
+import { writeBackComplete } from "../../lib/wasi/write_back_report.ts";
 
 const PRE = 3;
 
@@ -87,7 +88,10 @@ test("writeBack() creates, updates and deletes to match the guest's changes", as
   assert.is(probe.symlink("../outside", PRE, "bad-link"), E.SUCCESS); // dangling in the sandbox
   // Host files are untouched until writeBack().
   assert.is(readFileSync(join(root, "a.txt"), "utf8"), "alpha");
-  await mount.writeBack();
+  const report = await mount.writeBack();
+  assert.equal(report.refused.map((r) => r.path), ["bad-link"]);
+  assert.equal(report.conflicts, []);
+  assert.equal(report.failed, []);
   assert.is(readFileSync(join(root, "a.txt"), "utf8"), "ALPHA");
   assert.is(readFileSync(join(root, "sub", "new.txt"), "utf8"), "fresh");
   assert.ok(lstatSync(join(root, "made")).isDirectory());
@@ -99,7 +103,7 @@ test("writeBack() creates, updates and deletes to match the guest's changes", as
   assert.is(readFileSync(outside, "utf8"), "top secret");
 });
 
-test("writeBack() never writes through a symlink planted on the host", async () => {
+test("writeBack() never writes through a symlink planted on the host; the swap is a conflict", async () => {
   const { root, outside } = await fixture();
   const mount = await mountHostDirectory(root, { readOnly: false });
   const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
@@ -108,10 +112,39 @@ test("writeBack() never writes through a symlink planted on the host", async () 
   const { rmSync } = await import("node:fs");
   rmSync(join(root, "a.txt"));
   symlinkSync(outside, join(root, "a.txt"));
-  await mount.writeBack();
+  const report = await mount.writeBack();
   assert.is(readFileSync(outside, "utf8"), "top secret");
-  assert.ok(lstatSync(join(root, "a.txt")).isFile());
-  assert.is(readFileSync(join(root, "a.txt"), "utf8"), "changed");
+  assert.is(readlinkSync(join(root, "a.txt")), outside); // the host's change is kept, not overwritten
+  assert.equal(report.conflicts.map((c) => c.path), ["a.txt"]);
+  assert.equal(report.applied, []);
+});
+
+test("writeBack() reports what it applied, and nothing when the guest changed nothing", async () => {
+  const { root } = await fixture();
+  const mount = await mountHostDirectory(root, { readOnly: false });
+  assert.equal(await mount.writeBack(), { applied: [], skipped: [], conflicts: [], refused: [], failed: [] });
+  const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
+  probe.write(probe.open(PRE, "sub/b.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "BETA");
+  assert.is(probe.pathCall("path_unlink_file", PRE, "a.txt"), E.SUCCESS);
+  const report = await mount.writeBack();
+  assert.equal(report.applied, [{ path: "a.txt", action: "delete" }, { path: "sub/b.txt", action: "write" }]);
+  assert.ok(writeBackComplete(report));
+  assert.is(readFileSync(join(root, "sub", "b.txt"), "utf8"), "BETA");
+  // No staging directory is left behind.
+  assert.equal(readdirSync(root).filter((n) => n.startsWith(".wasm-sandbox")), []);
+});
+
+test("writeBack() keeps a replaced file's permission bits", async () => {
+  const { root } = await fixture();
+  const script = join(root, "run.sh");
+  writeFileSync(script, "#!/bin/sh\n");
+  chmodSync(script, 0o750);
+  const mount = await mountHostDirectory(root, { readOnly: false });
+  const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
+  probe.write(probe.open(PRE, "run.sh", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "#!/bin/sh\necho hi\n");
+  assert.ok(writeBackComplete(await mount.writeBack()));
+  assert.is(statSync(script).mode & 0o777, 0o750);
+  assert.is(readFileSync(script, "utf8"), "#!/bin/sh\necho hi\n");
 });
 
 test.run();
