@@ -64,4 +64,4 @@ export {
   VirtualFile,
   VirtualSymlink,
 } from "./lib/wasi/mod.ts";
-export type { HostMount, MountOptions, Preopen, RandomSource, TreeSpec, WasiClock } from "./lib/wasi/mod.ts";
+export type { HostMount, MountOptions, Preopen, RandomSource, TreeSpec, WasiClock, WriteBackReport } from "./lib/wasi/mod.ts";

@@ -12,6 +12,7 @@ import { WasiErrno } from "./_errno.ts";
 import { blockingSleep, systemClock, systemRandom } from "./clocks.ts";
 import type { RandomSource, WasiClock } from "./clocks.ts";
 import { FsContext } from "./fs_context.ts";
+import { assertDisjointPreopens } from "./mount_overlap.ts";
 import { VirtualFs } from "./fs_ops.ts";
 import { DIR_RIGHTS, FdTable, FILE_RIGHTS, STDIO_RIGHTS } from "./handles.ts";
 import { fdImports } from "./imports_fd.ts";
@@ -89,6 +90,7 @@ export class WasiHost {
     this.#stderr = new OutputSink(options.stderr ?? { maxBytes: DEFAULT_OUTPUT_BYTES });
     const clock = options.clock ?? systemClock();
     const ctx = new FsContext(options.fsQuotaBytes ?? DEFAULT_QUOTA_BYTES, clock);
+    assertDisjointPreopens(options.preopens ?? []); // two mounts of one host directory would write back over each other
     const seen = new Set<VirtualNode>();
     for (const preopen of options.preopens ?? []) ctx.usedBytes += treeBytes(preopen.dir, seen);
     if (ctx.usedBytes > ctx.quotaBytes) {
