@@ -18,7 +18,7 @@ import { GuestMemory } from "./memory/guest_memory.ts";
 import type { PluginInfo, SandboxStats } from "./plugin_types.ts";
 import { SandboxState, SandboxStateMachine } from "./sandbox_state.ts";
 import { mapGuestError, TrapReason } from "./trap_mapping.ts";
-import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "./fuel/instrument.ts";
+import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, START_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "./fuel/instrument.ts";
 import { lowerArguments } from "./values.ts";
 import type { SandboxValue } from "./values.ts";
 
@@ -117,7 +117,10 @@ export class PluginSandbox {
     this.#machine = new SandboxStateMachine(init.id);
     this.#guestMemory = new GuestMemory(() => this.#memoryObject);
     this.#fuelRemaining = init.prepared.metered ? init.fuel ?? 0n : undefined;
-    if (init.external !== true) this.#instantiate();
+    if (init.external !== true) {
+      this.#instantiate();
+      this.#runStart();
+    }
   }
 
   /** Fuel left in the sandbox's budget; undefined when unmetered. */
@@ -231,6 +234,7 @@ export class PluginSandbox {
     this.#instantiate();
     this.#machine.moveTo(SandboxState.Ready);
     this.#counters.resets++;
+    this.#runStart();
   }
 
   /** Starts the `sandbox_exec` execution count (the policy's `maxExecutions`) over. */
@@ -250,7 +254,7 @@ export class PluginSandbox {
       hash: prepared.hash,
       origin: this.#init.origin,
       state: this.state,
-      exports: prepared.exports.filter((e) => e.kind === "function").map((e) => e.name),
+      exports: prepared.exports.filter((e) => e.kind === "function" && e.name !== START_EXPORT).map((e) => e.name),
       imports: prepared.imports.map((i) => `${i.module}.${i.name}`),
       capabilities: this.#init.capabilities.names(),
       isCommand: prepared.exports.some((e) => e.name === "_start" && e.kind === "function"),
@@ -274,7 +278,8 @@ export class PluginSandbox {
   }
 
   #exportedFunction(name: string): GuestFunction {
-    const value = Object.hasOwn(this.#instance.exports, name) ? this.#instance.exports[name] : undefined;
+    const exported = name !== START_EXPORT && Object.hasOwn(this.#instance.exports, name);
+    const value = exported ? this.#instance.exports[name] : undefined;
     if (typeof value !== "function") {
       const available = this.info().exports.join(", ") || "none";
       throw new SandboxError("NotFound", `plugin "${this.id}" has no exported function "${name}" (exports: ${available})`, { pluginId: this.id });
@@ -282,16 +287,31 @@ export class PluginSandbox {
     return value as GuestFunction;
   }
 
+  /**
+   * Runs the module's start function, which the rewriter exported instead of
+   * leaving it to run while instantiating: here it draws on the sandbox's
+   * budget like any call, and its traps are told apart (OutOfFuel,
+   * StackOverflow). It runs whatever the budget: with none left, its first
+   * charge traps. A failure leaves the sandbox Trapped.
+   */
+  #runStart(): void {
+    const start = this.#instance.exports[START_EXPORT];
+    if (typeof start !== "function") return;
+    this.#guarded(undefined, () => (start as () => void)(), { start: true });
+  }
+
   /** Runs guest code in the Running state with its fuel, mapping failures and keeping statistics. */
-  #guarded<T>(callFuel: bigint | undefined, body: () => T): T {
+  #guarded<T>(callFuel: bigint | undefined, body: () => T, { start = false } = {}): T {
     const fuel = this.#globals().fuel;
     const budget = callFuel ?? this.#fuelRemaining;
-    if (fuel && budget !== undefined && budget <= 0n) {
+    if (fuel && budget !== undefined && budget <= 0n && !start) {
       throw new SandboxError("OutOfFuel", `plugin "${this.id}" has no fuel left; add some with addFuel() or pass a per-call budget`, { pluginId: this.id });
     }
     this.#machine.moveTo(SandboxState.Running);
-    this.#counters.calls++;
-    this.#init.onEvent?.("call");
+    if (!start) {
+      this.#counters.calls++;
+      this.#init.onEvent?.("call");
+    }
     if (fuel && budget !== undefined) fuel.value = budget;
     const started = performance.now();
     try {

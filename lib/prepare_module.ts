@@ -7,20 +7,23 @@
  */
 import { SandboxError } from "./errors.ts";
 import type { PreparedModule } from "./plugin_sandbox.ts";
-import { instrument } from "./fuel/instrument.ts";
+import { instrument, REWRITER_VERSION } from "./fuel/instrument.ts";
 import type { CostTable } from "./fuel/instrument.ts";
+import { type MemoryLimits, shareLimit, totalInitial } from "./wasm/limits.ts";
 import { summarizeModule } from "./wasm/module_summary.ts";
 import type { ModuleSummary } from "./wasm/module_summary.ts";
+import { assertValidModule } from "./wasm/validate.ts";
 
 /** What changes the compiled result: part of the cache key. */
 export interface PrepareOptions {
   maxMemoryPages: number;
   maxTableElements: number;
   maxStackDepth: number | undefined;
-  /** Inject fuel metering. */
+  /**
+   * Inject fuel metering. The start function is exported instead of run while
+   * instantiating, so the sandbox runs it under the plugin's own budget.
+   */
   metered: boolean;
-  /** Fuel for the start function, which runs before the host can set the budget. */
-  initialFuel: bigint;
   fuelCosts: Partial<CostTable> | undefined;
   allowSharedMemory: boolean;
 }
@@ -28,11 +31,11 @@ export interface PrepareOptions {
 /** A stable string of the options, for cache keys. */
 export function prepareOptionsKey(options: PrepareOptions): string {
   return JSON.stringify([
+    REWRITER_VERSION,
     options.maxMemoryPages,
     options.maxTableElements,
     options.maxStackDepth ?? null,
     options.metered,
-    options.initialFuel.toString(),
     options.fuelCosts ?? null,
     options.allowSharedMemory,
   ]);
@@ -40,17 +43,20 @@ export function prepareOptionsKey(options: PrepareOptions): string {
 
 /**
  * The rewrite every module gets: memory and table maxima capped (so
- * `memory.grow` past the limit returns -1), and, as configured, the
- * call-depth limit and fuel metering (docs/FUEL.md).
+ * `memory.grow` past the limit returns -1), the start function exported for
+ * the sandbox to run, and, as configured, the call-depth limit and fuel
+ * metering (docs/FUEL.md).
  */
 export function rewriteModule(bytes: Uint8Array, options: PrepareOptions): Uint8Array {
   return instrument(bytes, {
     fuel: options.metered,
     costs: options.fuelCosts,
-    initialFuel: options.initialFuel,
     maxStackDepth: options.maxStackDepth,
     maxMemoryPages: options.maxMemoryPages,
     maxTableElements: options.maxTableElements,
+    exportStart: true,
+    // Compiling validates the output anyway (and reports a failure as ours).
+    validate: false,
   });
 }
 
@@ -64,6 +70,9 @@ export async function prepareModule(
   options: PrepareOptions,
   rewritten?: (rewrite: () => Uint8Array) => Promise<Uint8Array>,
 ): Promise<PreparedModule> {
+  // First, before any of our own parsing: nothing the engine rejects is
+  // inspected, rewritten or cached (docs/FUEL.md, "What is refused").
+  assertValidModule(bytes);
   const summary = summarizeModule(bytes);
   checkImportKinds(summary);
   checkMemories(summary, options);
@@ -74,28 +83,34 @@ export async function prepareModule(
   try {
     module = await WebAssembly.compile(final as Uint8Array<ArrayBuffer>);
   } catch (err) {
-    throw new SandboxError("InvalidModule", `not a valid WebAssembly module: ${(err as Error).message}`, { cause: err });
+    // The input validated, so this is the rewriter's output (or a damaged rewrite cache).
+    throw new SandboxError(
+      "InvalidModule",
+      `the rewritten module does not compile (${(err as Error).message}); this is a bug in wasm-sandbox, ` +
+        "please report it with the module (or clear the rewrite cache directory if one is set)",
+      { cause: err },
+    );
   }
   const prepared = describeCompiled(module, hash, options.metered);
   prepared.importSignatures = new Map(
     summary.imports.flatMap((imp) => (imp.funcType ? [[`${imp.module}\0${imp.name}`, imp.funcType] as const] : [])),
   );
-  prepared.importedMemories = summary.imports.flatMap((imp) =>
-    imp.memory
-      ? [{
-        module: imp.module,
-        name: imp.name,
-        initial: imp.memory.min,
-        maximum: Math.min(imp.memory.max ?? options.maxMemoryPages, options.maxMemoryPages),
-        shared: imp.memory.shared,
-      }]
-      : []
-  );
+  // The same shares the rewriter gave the imports (imports come first in index order).
+  const maxima = shareLimit(allMemories(summary), options.maxMemoryPages);
+  prepared.importedMemories = summary.imports.flatMap((imp) => (imp.memory ? [{ ...imp, memory: imp.memory }] : []))
+    .map((imp, i) => ({ module: imp.module, name: imp.name, initial: imp.memory.min, maximum: maxima[i]!, shared: imp.memory.shared }));
   return prepared;
 }
 
+/** Every memory in index order: imported ones first, then the module's own. */
+function allMemories(summary: ModuleSummary): MemoryLimits[] {
+  return [...summary.imports.flatMap((i) => (i.memory ? [i.memory] : [])), ...summary.memories];
+}
+
+const MEMORY_OPTION = "raise it with the maxMemoryPages option (CLI: --max-memory SIZE or --max-memory-pages N)";
+
 function checkMemories(summary: ModuleSummary, options: PrepareOptions): void {
-  const memories = [...summary.memories, ...summary.imports.flatMap((i) => (i.memory ? [i.memory] : []))];
+  const memories = allMemories(summary);
   for (const memory of memories) {
     if (memory.memory64) throw new SandboxError("InvalidModule", "the module uses a 64-bit memory (memory64), which is not supported");
     if (memory.shared && !options.allowSharedMemory) {
@@ -108,9 +123,18 @@ function checkMemories(summary: ModuleSummary, options: PrepareOptions): void {
       throw new SandboxError(
         "MemoryLimit",
         `the module needs ${memory.min} pages of memory at start, over the maxMemoryPages limit of ${options.maxMemoryPages}; ` +
-          "raise it with the maxMemoryPages option (CLI: --max-memory SIZE or --max-memory-pages N)",
+          MEMORY_OPTION,
       );
     }
+  }
+  // The limit bounds all memories together: multi-memory cannot multiply it.
+  const initial = totalInitial(memories);
+  if (initial > options.maxMemoryPages) {
+    throw new SandboxError(
+      "MemoryLimit",
+      `the module's ${memories.length} memories need ${initial} pages together at start, over the maxMemoryPages limit of ` +
+        `${options.maxMemoryPages}, which bounds all memories together; ${MEMORY_OPTION}`,
+    );
   }
 }
 
@@ -132,6 +156,16 @@ function checkTables(summary: ModuleSummary, options: PrepareOptions): void {
           "raise it with the maxTableElements option",
       );
     }
+  }
+  // The limit bounds all tables together (imported tables are refused by
+  // checkImportKinds, so these are all of them).
+  const initial = totalInitial(summary.tables);
+  if (initial > options.maxTableElements) {
+    throw new SandboxError(
+      "MemoryLimit",
+      `the module's ${summary.tables.length} tables need ${initial} elements together, over the maxTableElements limit of ` +
+        `${options.maxTableElements}, which bounds all tables together; raise it with the maxTableElements option`,
+    );
   }
 }
 

@@ -196,7 +196,6 @@ export class WasmSandboxRuntime {
       maxTableElements: settings.maxTableElements,
       maxStackDepth: settings.maxStackDepth,
       metered: settings.fuel !== undefined,
-      initialFuel: settings.fuel ?? 0n,
       fuelCosts: settings.fuelCosts,
       allowSharedMemory: settings.allowSharedMemory,
     };

@@ -9,7 +9,8 @@
  *   trap-reason global to 1 and executes `unreachable`;
  * - limits call depth (with `maxStackDepth`): a depth global counts frames;
  *   past the limit it sets the trap-reason global to 2 and traps;
- * - caps memories and tables at `maxMemoryPages` / `maxTableElements`.
+ * - caps all memories together at `maxMemoryPages` and all tables together
+ *   at `maxTableElements`.
  *
  * Sections it does not change are copied byte for byte, and the result is
  * checked with `WebAssembly.validate` before it is returned. See docs/FUEL.md.
@@ -19,7 +20,7 @@
 import { SandboxError } from "../errors.ts";
 import { skipConstExpr } from "../wasm/const_expr.ts";
 import { isUnsupportedFeature, unsupportedFeature } from "../wasm/feature_error.ts";
-import { readLimits } from "../wasm/limits.ts";
+import { type RawLimits, readLimits } from "../wasm/limits.ts";
 import { WasmReader } from "../wasm/reader.ts";
 import { readSections, type SectionHeader, SectionId, WASM_PREAMBLE } from "../wasm/sections.ts";
 import { assertValidModule } from "../wasm/validate.ts";
@@ -27,7 +28,7 @@ import { encodeValType, type FuncType, readRefType, readTypeEntry, readValType }
 import { WasmWriter } from "../wasm/writer.ts";
 import { BodyRewriter, type FunctionShape } from "./_body_rewriter.ts";
 import { type CostTable, resolveCosts } from "./cost_table.ts";
-import { copyMemoryType, copyTableType, type LimitCaps } from "./_limits.ts";
+import { copyMemoryType, copyTableType, type LimitCaps, planLimits } from "./_limits.ts";
 
 export type { CostTable } from "./cost_table.ts";
 
@@ -63,6 +64,14 @@ export const DEPTH_GLOBAL_EXPORT = "__wasm_sandbox_depth";
  */
 export const START_EXPORT = "__wasm_sandbox_start";
 
+/**
+ * Changes whenever the rewriter's output for the same input and options
+ * changes, so caches of rewritten modules keyed by it never serve an older
+ * rewrite (2: input validated, operand-charged operations checked, totals
+ * over all memories and tables, exported start function).
+ */
+export const REWRITER_VERSION = 2;
+
 /** What {@linkcode instrument} injects and caps. */
 export interface InstrumentOptions {
   /** Inject fuel metering. Default true. */
@@ -71,9 +80,12 @@ export interface InstrumentOptions {
   costs?: Partial<CostTable>;
   /** Inject a call-depth limit of this many guest frames (1 to 2^31 - 1). */
   maxStackDepth?: number;
-  /** Cap every memory at this many 64 KiB pages (0 to 65536). */
+  /**
+   * Cap all memories together (imported ones included) at this many 64 KiB
+   * pages (0 to 65536): with several memories, each gets a share.
+   */
   maxMemoryPages?: number;
-  /** Cap every table at this many elements. */
+  /** Cap all tables together (imported ones included) at this many elements. */
   maxTableElements?: number;
   /**
    * Initial value of the fuel global: the budget of the start function,
@@ -113,6 +125,9 @@ interface ModuleLayout {
   hasMemoryOrTableImport: boolean;
   /** The start function's index, when the module has one. */
   startFunction: number | undefined;
+  /** Limits of every memory and every table, imports first (index order). */
+  memories: RawLimits[];
+  tables: RawLimits[];
 }
 
 const SECTION_RANK_GLOBAL = 7;
@@ -136,6 +151,8 @@ function readLayout(bytes: Uint8Array, sections: SectionHeader[]): ModuleLayout 
     exportNames: new Set(),
     hasMemoryOrTableImport: false,
     startFunction: undefined,
+    memories: [],
+    tables: [],
   };
   const reader = new WasmReader(bytes);
   for (const section of sections) {
@@ -162,10 +179,14 @@ function readLayout(bytes: Uint8Array, sections: SectionHeader[]): ModuleLayout 
               layout.importedFunctions++;
             } else if (kind === 1) {
               readRefType(reader);
-              if (readLimits(reader, "table").is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
+              const limits = readLimits(reader, "table");
+              if (limits.is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
+              layout.tables.push(limits);
               layout.hasMemoryOrTableImport = true;
             } else if (kind === 2) {
-              if (readLimits(reader, "memory").is64) throw unsupportedFeature("memory64", at);
+              const limits = readLimits(reader, "memory");
+              if (limits.is64) throw unsupportedFeature("memory64", at);
+              layout.memories.push(limits);
               layout.hasMemoryOrTableImport = true;
             } else if (kind === 3) {
               readValType(reader);
@@ -199,8 +220,21 @@ function readLayout(bytes: Uint8Array, sections: SectionHeader[]): ModuleLayout 
             const withInit = reader.peekU8() === 0x40;
             if (withInit) reader.skip(2);
             readRefType(reader);
-            if (readLimits(reader, "table").is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
+            const limits = readLimits(reader, "table");
+            if (limits.is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
+            layout.tables.push(limits);
             if (withInit) skipConstExpr(reader);
+          }
+        });
+        break;
+      case SectionId.Memory:
+        reader.withEnd(section.end, what, () => {
+          const count = reader.readCount(2);
+          for (let i = 0; i < count; i++) {
+            const at = reader.offset;
+            const limits = readLimits(reader, "memory");
+            if (limits.is64) throw unsupportedFeature("memory64", at);
+            layout.memories.push(limits);
           }
         });
         break;
@@ -329,6 +363,9 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
   const layout = readLayout(bytes, sections);
   const instrumentCode = settings.meterFuel || settings.maxStackDepth !== undefined;
   const capLimits = settings.caps.maxMemoryPages !== undefined || settings.caps.maxTableElements !== undefined;
+  const shares = planLimits(layout.memories, layout.tables, settings.caps);
+  let memoryIndex = 0;
+  let tableIndex = 0;
 
   // Exports added after the module's own: the injected globals, and the
   // start function when the host is to run it.
@@ -469,10 +506,9 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
             const module = reader.readName();
             const name = reader.readName();
             const kind = reader.readU8();
-            const what = `imported ${kind === 2 ? "memory" : "table"} ${JSON.stringify(`${module}.${name}`)}`;
             if (kind === 1 || kind === 2) out.copyRange(bytes, entryStart, reader.offset);
-            if (kind === 2) copyMemoryType(reader, out, settings.caps, what);
-            else if (kind === 1) copyTableType(reader, out, settings.caps, what, () => readRefType(reader));
+            if (kind === 2) copyMemoryType(reader, out, shares.memories?.[memoryIndex++]);
+            else if (kind === 1) copyTableType(reader, out, shares.tables?.[tableIndex++], () => readRefType(reader));
             else {
               if (kind === 0) reader.readU32();
               else if (kind === 3) {
@@ -496,41 +532,32 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
           const count = reader.readU32();
           out.writeU32(count);
           for (let i = 0; i < count; i++) {
-            const what = `table ${i}`;
+            const limit = shares.tables?.[tableIndex++];
             if (reader.peekU8() === 0x40) {
               // Table with an initialiser: 0x40 0x00 tabletype expr.
               out.copyRange(bytes, reader.offset, reader.offset + 2);
               reader.skip(2);
-              copyTableType(reader, out, settings.caps, what, () => readRefType(reader));
+              copyTableType(reader, out, limit, () => readRefType(reader));
               const exprStart = reader.offset;
               skipConstExpr(reader);
               out.copyRange(bytes, exprStart, reader.offset);
             } else {
-              copyTableType(reader, out, settings.caps, what, () => readRefType(reader));
+              copyTableType(reader, out, limit, () => readRefType(reader));
             }
           }
         });
         break;
-      case SectionId.Memory: {
-        reader.withEnd(s.end, "memory section", () => {
-          const count = reader.readCount(2);
-          for (let i = 0; i < count; i++) {
-            const at = reader.offset;
-            if (readLimits(reader, "memory").is64) throw unsupportedFeature("memory64", at);
-          }
-        });
+      case SectionId.Memory:
         if (settings.caps.maxMemoryPages === undefined) {
           copyVerbatim(s);
           break;
         }
-        reader.offset = s.start;
         section(SectionId.Memory, () => {
           const count = reader.readU32();
           out.writeU32(count);
-          for (let i = 0; i < count; i++) copyMemoryType(reader, out, settings.caps, `memory ${i}`);
+          for (let i = 0; i < count; i++) copyMemoryType(reader, out, shares.memories?.[memoryIndex++]);
         });
         break;
-      }
       case SectionId.Global:
         if (globalsWritten) {
           copyVerbatim(s);

@@ -276,7 +276,7 @@ export class IsolatedPluginSandbox extends PluginSandbox {
   }
 
   async #invoke(kind: "call" | "run", exportName: string, args: SandboxValue[], callFuel: bigint | undefined): Promise<DoneMessage> {
-    const budget = callFuel ?? this.#fuelRemaining;
+    let budget = callFuel ?? this.#fuelRemaining;
     const metered = this.#init.prepared.metered;
     if (metered && budget !== undefined && budget <= 0n) {
       throw new SandboxError("OutOfFuel", `plugin "${this.id}" has no fuel left; add some with addFuel() or pass a per-call budget`, { pluginId: this.id });
@@ -289,6 +289,8 @@ export class IsolatedPluginSandbox extends PluginSandbox {
     let done: DoneMessage;
     try {
       await live.ready;
+      // The start function may have drawn on the budget meanwhile.
+      if (callFuel === undefined) budget = this.#fuelRemaining;
       const message: InvokeMessage = { kind, exportName, args, fuel: metered ? budget : undefined, revoked: this.#newlyRevoked() };
       live.worker.postMessage(message);
       done = await this.#await(live, this.#settings.timeoutMs, `call "${exportName}"`) as DoneMessage;
@@ -359,10 +361,16 @@ export class IsolatedPluginSandbox extends PluginSandbox {
       linkDeniedAsStubs: this.#init.linkDeniedAsStubs,
       record: this.#init.recorder !== undefined,
       wasi: this.#settings.wasi,
+      fuel: prepared.metered ? this.#fuelRemaining ?? 0n : undefined,
     };
     live.worker.postMessage(init);
     live.ready = this.#await(live, STARTUP_ALLOWANCE_MS, "instantiation").then((message) => {
       const ready = message as Extract<WorkerToHost, { kind: "ready" }>;
+      // The start function ran on the sandbox's budget: book what it used.
+      if (init.fuel !== undefined && typeof ready.fuelLeft === "bigint") {
+        this.#fuelConsumed += init.fuel - ready.fuelLeft;
+        this.#fuelRemaining = ready.fuelLeft > 0n ? ready.fuelLeft : 0n;
+      }
       if (ready.error !== undefined) throw this.#error(ready.error);
       this.#memoryBytes = ready.memoryBytes;
     });

@@ -15,7 +15,7 @@ import type { CapabilityToken } from "../host/capabilities.ts";
 import { ResponseSlot } from "../host/response_slot.ts";
 import { linkableWasi } from "../host/wasi_namespace.ts";
 import { GuestMemory } from "../memory/guest_memory.ts";
-import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
+import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, START_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
 import { mapGuestError, TrapReason } from "../trap_mapping.ts";
 import { lowerArguments } from "../values.ts";
 import { deterministicClock, runStartWithoutWasi, seededRandom, systemClock, systemRandom, WasiHost } from "../wasi/mod.ts";
@@ -89,6 +89,7 @@ function start(msg: InitMessage): void {
       },
     }
     : undefined;
+  const started: { fuelLeft?: bigint } = {};
   try {
     revoke(current, msg.revoked);
     const functions = linkHostFunctions(msg.imports, {
@@ -112,14 +113,37 @@ function start(msg: InitMessage): void {
     memoryObject ??= firstExportedMemory(instance);
     wasi?.bindMemory(() => memoryObject);
     current.instance = instance;
+    runStartFunction(current, msg.fuel, started);
     session = current;
     flushRecords(current);
-    send(msg.mailbox, { kind: "ready", memoryBytes: memory.byteLength });
+    send(msg.mailbox, { kind: "ready", memoryBytes: memory.byteLength, fuelLeft: started.fuelLeft });
   } catch (err) {
     const mapped = err instanceof WebAssembly.LinkError
       ? new SandboxError("InvalidModule", `plugin "${msg.pluginId}" cannot be linked: ${err.message}`)
       : mapGuestError(err, msg.pluginId, TrapReason.None);
-    send(msg.mailbox, { kind: "ready", error: report(mapped), memoryBytes: 0 });
+    send(msg.mailbox, { kind: "ready", error: report(mapped), memoryBytes: 0, fuelLeft: started.fuelLeft });
+  }
+}
+
+/**
+ * Runs the start function the rewriter exported (instead of letting it run
+ * while instantiating) on the sandbox's budget; the fuel left goes in `out`,
+ * whether or not it traps.
+ */
+function runStartFunction(current: Session, budget: bigint | undefined, out: { fuelLeft?: bigint }): void {
+  const exports = current.instance.exports;
+  const start = exports[START_EXPORT];
+  if (typeof start !== "function") return;
+  const global = (name: string) => (exports[name] instanceof WebAssembly.Global ? exports[name] as WebAssembly.Global : undefined);
+  const fuel = global(FUEL_GLOBAL_EXPORT);
+  if (fuel && budget !== undefined) fuel.value = budget;
+  try {
+    (start as () => void)();
+  } catch (err) {
+    const reason = global(TRAP_REASON_GLOBAL_EXPORT);
+    throw mapGuestError(err, current.pluginId, reason ? reason.value as number : TrapReason.None);
+  } finally {
+    if (fuel && budget !== undefined) out.fuelLeft = fuel.value as bigint;
   }
 }
 
@@ -169,7 +193,7 @@ function invoke(current: Session, msg: InvokeMessage): void {
 
 function callExport(current: Session, msg: InvokeMessage): unknown {
   const exports = current.instance.exports;
-  const fn = Object.hasOwn(exports, msg.exportName) ? exports[msg.exportName] : undefined;
+  const fn = msg.exportName !== START_EXPORT && Object.hasOwn(exports, msg.exportName) ? exports[msg.exportName] : undefined;
   if (typeof fn !== "function") {
     const names = Object.keys(exports).filter((k) => typeof exports[k] === "function").join(", ") || "none";
     throw new SandboxError("NotFound", `plugin "${current.pluginId}" has no exported function "${msg.exportName}" (exports: ${names})`);

@@ -43,6 +43,8 @@ export interface InitMessage {
   /** Send a record of every host call back to the host. */
   record: boolean;
   wasi: IsolatedWasiSettings | undefined;
+  /** The budget the module's start function runs on, when the module is metered. */
+  fuel: bigint | undefined;
 }
 
 /** Calls an export (`call`) or runs `_start` (`run`). */
@@ -75,6 +77,8 @@ export interface ReadyMessage {
   kind: "ready";
   error?: ErrorReport;
   memoryBytes: number;
+  /** Fuel left after the start function, when the module is metered. */
+  fuelLeft?: bigint;
 }
 
 /** Worker → host: a batch of host-call records. */

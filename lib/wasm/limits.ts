@@ -106,3 +106,43 @@ export function readTableType(reader: WasmReader): TableLimits {
   if (raw.max !== undefined) limits.max = raw.max;
   return limits;
 }
+
+/** The initial and (optional) maximum size of one memory or table, for {@linkcode shareLimit}. */
+export interface SizeLimits {
+  min: number;
+  max?: number;
+}
+
+/**
+ * Maxima for several memories (or several tables) that together stay within
+ * `total`, so a module cannot multiply its cap by declaring many of them.
+ * When the capped maxima fit, they are kept as they are (a single memory or
+ * table simply gets `min(max, total)`); otherwise each gets
+ * `clamp(level, min, max)` at the highest level for which the sum fits, so
+ * small ones keep their size and large or unbounded ones share the rest.
+ * Never below an initial size; the caller refuses modules whose initial
+ * sizes alone exceed `total`.
+ *
+ * @example
+ * ```ts
+ * shareLimit([{ min: 128, max: 128 }, { min: 128 }], 1000); // [128, 872]
+ * ```
+ */
+export function shareLimit(entries: readonly SizeLimits[], total: number): number[] {
+  const wants = entries.map((e) => Math.max(e.min, Math.min(e.max ?? total, total)));
+  const sum = (level: number) => entries.reduce((acc, e, i) => acc + Math.min(Math.max(level, e.min), wants[i]!), 0);
+  if (wants.reduce((acc, w) => acc + w, 0) <= total) return wants;
+  let low = 0;
+  let high = total;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (sum(mid) <= total) low = mid;
+    else high = mid - 1;
+  }
+  return entries.map((e, i) => Math.min(Math.max(low, e.min), wants[i]!));
+}
+
+/** The sum of the initial sizes. */
+export function totalInitial(entries: readonly SizeLimits[]): number {
+  return entries.reduce((acc, e) => acc + e.min, 0);
+}
