@@ -17,12 +17,15 @@ import { hostPlatform } from "../platform/host_platform.ts";
 import { HostNotFoundError } from "../platform/types.ts";
 import { WasmSandboxRuntime } from "../runtime.ts";
 import type { SandboxConfig } from "../config.ts";
-import { mountHostDirectory } from "../wasi/mod.ts";
+import { assertDisjointMounts, formatWriteBackReport, mountHostDirectory } from "../wasi/mod.ts";
 import type { HostMount, Preopen } from "../wasi/mod.ts";
 import { bigintFlag, integerFlag, listFlag, parseArgs, sizeFlag, stringFlag } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import type { SandboxStats } from "../plugin_types.ts";
 import { parseDirFlag } from "./dir_flag.ts";
+import type { DirMapping } from "./dir_flag.ts";
+import { prepareOutputFile } from "./output_file.ts";
+import type { OutputFile } from "./output_file.ts";
 import { formatRunStats, runStats } from "./run_stats.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -96,6 +99,7 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     cacheDir: stringFlag(args, "cache-dir"),
   };
 
+  await refuseOverlappingDirs(dirs);
   const mounts: Array<{ guestPath: string; mount: HostMount }> = [];
   for (const dir of dirs) {
     mounts.push({ guestPath: dir.guestPath, mount: await mountHostDirectory(dir.hostPath, { readOnly: dir.readOnly }) });
@@ -103,13 +107,18 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   const preopens: Preopen[] = mounts.map(({ guestPath, mount }) => ({ guestPath, dir: mount.dir }));
   const stdinPath = stringFlag(args, "stdin");
 
-  const auditPath = stringFlag(args, "audit");
-  const audit = auditPath === undefined ? undefined : new AuditLog({
-    sinks: [jsonLinesFileSink(auditPath)],
-    resumeFrom: await readAuditTail(auditPath), // continue an existing, verified chain
+  // Output files are checked now, before the guest can plant links on their way (lib/cli/output_file.ts).
+  const statsOut = await optionalOutputFile(args, "stats-json");
+  const auditOut = await optionalOutputFile(args, "audit");
+  const audit = auditOut === undefined ? undefined : new AuditLog({
+    sinks: [jsonLinesFileSink(auditOut.path)], // opened with O_NOFOLLOW
+    resumeFrom: await readAuditTail(auditOut.path), // continue an existing, verified chain
   });
   const sochPath = stringFlag(args, "soch");
   const provider = sochPath === undefined ? undefined : await loadSochFile(sochPath);
+  const sochOut = sochPath !== undefined && capabilities.some((t) => t.capability === Capabilities.SochWrite)
+    ? await prepareOutputFile(sochPath, "--soch")
+    : undefined;
   const runtime = new WasmSandboxRuntime({ ...config, audit, provider });
   const started = performance.now();
   const plugin = await runtime.loadPlugin(baseName(file), file, {
@@ -132,16 +141,48 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
       await terminal.writeOut(`${formatResult(result)}\n`);
       exitCode = 0;
     }
-    // The command finished (whatever its exit code): its changes go back to the host.
-    for (const { mount } of mounts) if (!mount.readOnly) await mount.writeBack();
-    if (sochPath !== undefined && provider && capabilities.some((t) => t.capability === Capabilities.SochWrite)) {
-      await writeHostFile(sochPath, JSON.stringify(provider.toJSON(), null, 2) + "\n");
+    // The command finished (whatever its exit code): its changes go back to the host. From here on a
+    // failure is reported on stderr and the guest's exit code stands (docs/WASI.md, "Host mounts").
+    for (const { guestPath, mount } of mounts) {
+      if (mount.readOnly) continue;
+      const report = await mount.writeBack();
+      for (const line of formatWriteBackReport(report, `${mount.hostPath} (${guestPath})`)) await terminal.writeErr(`${line}\n`);
+    }
+    if (sochOut && provider) {
+      await sochOut.write(JSON.stringify(provider.toJSON(), null, 2) + "\n").catch((err) => reportLateError(err, terminal));
     }
     return exitCode;
   } finally {
     await audit?.close();
-    await reportStats(args, plugin.stats(), performance.now() - started, exitCode, terminal);
+    const summary = runStats(plugin.stats(), performance.now() - started, exitCode);
+    if (args.flags.get("stats") === true) await terminal.writeErr(formatRunStats(summary));
+    await statsOut?.write(JSON.stringify(summary, null, 2) + "\n").catch((err) => reportLateError(err, terminal));
   }
+}
+
+/** Refuses `--dir` values that name the same host directory, or one inside another (after realpath). */
+async function refuseOverlappingDirs(dirs: readonly DirMapping[]): Promise<void> {
+  if (dirs.length < 2) return;
+  const { fs } = await hostPlatform();
+  const resolved = [];
+  for (const dir of dirs) {
+    const hostPath = await fs.realPath(dir.hostPath).catch(() => {
+      throw new SandboxError("NotFound", `--dir ${dir.hostPath} does not exist`);
+    });
+    resolved.push({ hostPath, label: `--dir ${dir.hostPath}` });
+  }
+  assertDisjointMounts(resolved);
+}
+
+async function optionalOutputFile(args: ParsedArgs, flag: string): Promise<OutputFile | undefined> {
+  const path = stringFlag(args, flag);
+  return path === undefined ? undefined : await prepareOutputFile(path, `--${flag}`);
+}
+
+/** A failure after the guest finished: said on stderr; the exit code stays the guest's. */
+async function reportLateError(err: unknown, terminal: Terminal): Promise<void> {
+  const error = err instanceof SandboxError ? err : new SandboxError("IoError", String((err as Error)?.message ?? err), { cause: err });
+  await terminal.writeErr(`error[${error.code}]: ${error.message.replaceAll("\n", " ")}\n`);
 }
 
 /** `--max-memory SIZE` or `--max-memory-pages N` (not both), in 64 KiB pages. */
@@ -224,11 +265,6 @@ async function loadSochFile(path: string): Promise<DefaultHostContextProvider> {
   return DefaultHostContextProvider.fromJSON(data);
 }
 
-async function writeHostFile(path: string, text: string): Promise<void> {
-  const { fs } = await hostPlatform();
-  await fs.writeFile(path, new TextEncoder().encode(text));
-}
-
 function capabilityTokens(allow: string[], deny: string[], withFs: boolean): CapabilityToken[] {
   for (const name of [...allow, ...deny]) {
     if (!BUILTIN_CAPABILITIES.includes(name)) {
@@ -258,19 +294,6 @@ async function readHostFile(path: string, flag: string): Promise<Uint8Array> {
     if (err instanceof HostNotFoundError) throw new SandboxError("NotFound", `${flag} file ${path} does not exist`);
     throw new SandboxError("IoError", `cannot read ${flag} file ${path}: ${(err as Error).message}`);
   }
-}
-
-async function reportStats(
-  args: ParsedArgs,
-  stats: SandboxStats,
-  wallTimeMs: number,
-  exitCode: number | undefined,
-  terminal: Terminal,
-): Promise<void> {
-  const summary = runStats(stats, wallTimeMs, exitCode);
-  if (args.flags.get("stats") === true) await terminal.writeErr(formatRunStats(summary));
-  const jsonPath = stringFlag(args, "stats-json");
-  if (jsonPath !== undefined) await writeHostFile(jsonPath, JSON.stringify(summary, null, 2) + "\n");
 }
 
 function baseName(path: string): string {
