@@ -198,6 +198,7 @@ async function planLoaded(
 /** Plans deleting a loaded entry that the host still holds unchanged. Returns true when it will be gone. */
 async function planDelete(p: Planner, path: string, loaded: LoadedEntry, depth: number, parentDeleted: boolean): Promise<boolean> {
   if (loaded.kind === "dir") {
+    p.plan.dirs.set(path, identity(loaded.info)); // its entries are deleted first, from inside it
     if (!(await planDir(p, undefined, path, depth + 1))) {
       p.kept.add(path);
       if (!parentDeleted) p.report.skipped.push({ path, reason: "directory kept: it still holds host entries write-back must not delete" });
