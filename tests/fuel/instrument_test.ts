@@ -8,6 +8,7 @@ import {
   type InstrumentOptions,
   TRAP_REASON_GLOBAL_EXPORT,
 } from "../../lib/fuel/instrument.ts";
+import { shareLimit } from "../../lib/wasm/limits.ts";
 import { summarizeModule } from "../../lib/wasm/module_summary.ts";
 import { wat } from "../_helpers/wat.ts";
 
@@ -384,6 +385,68 @@ test("typed function references (call_ref, return_call_ref, br_on_null, ref.as_n
   assert.is((instance.exports.g as () => number)(), 42);
   assert.is(1000n - (fuel.value as bigint), 3n);
   assert.is((instance.exports[DEPTH_GLOBAL_EXPORT] as WebAssembly.Global).value, 0);
+});
+
+test("caps are totals: tables share maxTableElements, imported ones included", async () => {
+  const caps = { fuel: false, maxTableElements: 1000 };
+  const summary = summarizeModule(instrument(await wat(`(module
+    (import "env" "t" (table 100 funcref))
+    (table 300 300 funcref) (table 10 externref) (table 50 5000 externref))`), caps));
+  // 300 keeps its own maximum; the other three share the remaining 700 equally (233 each, 1 unused).
+  assert.equal(summary.imports[0]!.table!.max, 233);
+  assert.equal(summary.tables.map((t) => t.max), [300, 233, 233]);
+  try {
+    instrument(await wat(`(module (table 600 funcref) (table 600 externref))`), caps);
+    assert.unreachable();
+  } catch (err) {
+    assert.ok(isSandboxError(err, "MemoryLimit"), String(err));
+    assert.match((err as Error).message, /1200 elements together/);
+  }
+});
+
+test("shareLimit() keeps maxima that fit, and otherwise levels the largest down", () => {
+  assert.equal(shareLimit([{ min: 1, max: 8 }], 16), [8]);
+  assert.equal(shareLimit([{ min: 1 }], 16), [16]);
+  assert.equal(shareLimit([{ min: 128, max: 128 }, { min: 128 }], 1000), [128, 872]);
+  assert.equal(shareLimit([{ min: 1 }, { min: 1 }, { min: 1 }], 10), [3, 3, 3]);
+  assert.equal(shareLimit([{ min: 6 }, { min: 1 }], 10), [6, 4]);
+  assert.equal(shareLimit([{ min: 9 }, { min: 1 }], 10), [9, 1]);
+  assert.equal(shareLimit([], 10), []);
+});
+
+test("a function whose locals leave no room for the injected ones is a clear InvalidModule", async () => {
+  // Fuel and depth add three locals; the engine allows 50,000 per function, parameters included.
+  const withLocals = (n: number) => wat(`(module (func (export "f") (param i32) (local i32) (local ${"i64 ".repeat(n - 2)})))`);
+  const full = await withLocals(50_000);
+  assert.ok(WebAssembly.validate(full as Uint8Array<ArrayBuffer>), "valid as it stands");
+  try {
+    instrument(full, { maxStackDepth: 100 });
+    assert.unreachable();
+  } catch (err) {
+    assert.ok(isSandboxError(err, "InvalidModule"), String(err));
+    const message = (err as Error).message;
+    assert.match(message, /function 0 has 50000 locals/);
+    assert.match(message, /add 3 more/);
+    assert.match(message, /limit of 50000 locals per function/);
+    assert.not.match(message, /bug/);
+  }
+  const roomy = instrument(await withLocals(49_997), { maxStackDepth: 100 });
+  assert.ok(WebAssembly.validate(roomy as Uint8Array<ArrayBuffer>));
+  // Without fuel or depth nothing is added, so the full function is fine.
+  instrument(full, { fuel: false });
+});
+
+test("exportStart: the start section becomes an export the host runs on its own budget", async () => {
+  const bytes = instrument(await wat(`(module (global $g (export "g") (mut i32) (i32.const 0))
+    (func $s (global.set $g (i32.const 7))) (start $s))`), { exportStart: true });
+  const summary = summarizeModule(bytes);
+  assert.ok(summary.exports.some((e) => e.name === "__wasm_sandbox_start"));
+  const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>);
+  const g = instance.exports.g as WebAssembly.Global;
+  assert.is(g.value, 0, "not run while instantiating");
+  (instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global).value = 100n;
+  (instance.exports.__wasm_sandbox_start as () => void)();
+  assert.is(g.value, 7);
 });
 
 test.run();

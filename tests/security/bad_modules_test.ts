@@ -66,4 +66,26 @@ test("a host function imported with the wrong signature is InvalidModule, naming
   assert.match(e.message, /soch\.soch_read \(i32\) -> \(i32\) \(the host's is \(i32, i32, i32, i32\) -> \(i64\)\)/);
 });
 
+test("a valid function with 50,000 locals is InvalidModule saying why, not a bug report", async () => {
+  const bytes = await wat(`(module (func (export "f") (local ${"i32 ".repeat(50_000)})))`);
+  const e = await sandboxError(new WasmSandboxRuntime({ fuel: 1000n }).loadPlugin("locals", bytes));
+  assert.is(e.code, "InvalidModule");
+  assert.match(e.message, /limit of 50000 locals per function/);
+  assert.not.match(e.message, /bug/);
+});
+
+test("an invalid module is InvalidModule with the engine's reason, before any other check", async () => {
+  // Invalid (global 0 does not exist) and also over the memory limit: the engine's verdict comes first.
+  const bytes = new Uint8Array([
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    1, 4, 1, 0x60, 0, 0, // type: () -> ()
+    3, 2, 1, 0, // one function
+    5, 4, 1, 0, 0xe8, 0x07, // memory of 1000 pages
+    10, 8, 1, 6, 0, 0x42, 1, 0x24, 0, 0x0b, // body: i64.const 1; global.set 0; end
+  ]);
+  const e = await sandboxError(new WasmSandboxRuntime({ maxMemoryPages: 10, fuel: 1000n }).loadPlugin("bad", bytes));
+  assert.is(e.code, "InvalidModule");
+  assert.match(e.message, /^not a valid WebAssembly module: .*global/i);
+});
+
 test.run();
