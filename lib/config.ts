@@ -14,12 +14,13 @@ export interface SandboxConfig {
   /** Largest module accepted, in bytes. Default 64 MiB. */
   maxModuleBytes: number;
   /**
-   * Cap on each linear memory, in 64 KiB pages. Default 4096 (256 MiB):
+   * Cap on all linear memories together (imported ones included), in 64 KiB
+   * pages. Default 4096 (256 MiB):
    * enough for real C, C++, Rust and Go programs, most of which declare more
    * than 16 MiB at start. The CLI's `--max-memory` / `--max-memory-pages` set it.
    */
   maxMemoryPages: number;
-  /** Cap on each table, in elements. Default 100 000. */
+  /** Cap on all tables together, in elements. Default 100 000. */
   maxTableElements: number;
   /** Deterministic call-depth limit; `undefined` leaves only V8's own stack limit. Default 10 000. */
   maxStackDepth: number | undefined;
