@@ -5,7 +5,7 @@
  */
 export { AuditLog } from "./lib/audit/audit_log.ts";
 export type { AuditLogOptions } from "./lib/audit/audit_log.ts";
-export type { AuditEvent, AuditEventInput, AuditGap, SealedAuditRecord } from "./lib/audit/audit_event.ts";
+export type { AuditEvent, AuditEventInput, SealedAuditRecord } from "./lib/audit/audit_event.ts";
 export { callbackSink } from "./lib/audit/audit_sink.ts";
 export type { AuditSink } from "./lib/audit/audit_sink.ts";
 export { jsonLinesFileSink } from "./lib/audit/jsonl_file_sink.ts";

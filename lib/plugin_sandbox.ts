@@ -11,6 +11,7 @@ import type { CapabilitySet } from "./host/capabilities.ts";
 import type { GuestLogGate } from "./host/guest_logger.ts";
 import type { FuncType } from "./wasm/module_summary.ts";
 import type { ExecState } from "./exec/state.ts";
+import { GuestControl } from "./host/guest_control.ts";
 import { ResponseSlot } from "./host/response_slot.ts";
 import { sandboxNamespace } from "./host/sandbox_namespace.ts";
 import { readAssemblyScriptString } from "./memory/assemblyscript_strings.ts";
@@ -59,6 +60,8 @@ export interface SandboxInit {
   environment(memory: GuestMemory, slot: ResponseSlot): InstanceEnvironment;
   /** The fuel budget, when the module is metered. */
   fuel: bigint | undefined;
+  /** Fuel per byte a host call moves (default: the cost table's `bulkPerUnit`; docs/FUEL.md). */
+  hostFuelPerByte?: number;
   /** The sandbox's `sandbox_exec` execution counter. */
   execState: ExecState;
   /** The sandbox's log rate limiter (its drop count shows in stats). */
@@ -106,6 +109,8 @@ export class PluginSandbox {
   #instance!: WebAssembly.Instance;
   #environment!: InstanceEnvironment;
   #memoryObject: WebAssembly.Memory | undefined;
+  /** The current instance's fuel charges and host-imposed stop (one per instance). */
+  #control = new GuestControl();
   #counters = { calls: 0, traps: 0, hostCalls: 0, deniedHostCalls: 0, callTimeMs: 0, memoryPeakBytes: 0, resets: 0 };
   #fuelRemaining: bigint | undefined;
   #fuelConsumed = 0n;
@@ -316,10 +321,15 @@ export class PluginSandbox {
     const started = performance.now();
     try {
       const result = body();
+      // A guest that caught a host-imposed stop and returned still ends with the stop.
+      const stop = this.#control.stopped;
+      if (stop !== undefined) throw stop;
       this.#machine.moveTo(SandboxState.Ready);
       return result;
     } catch (err) {
-      const mapped = mapGuestError(err, this.id, this.#takeTrapReason());
+      const trapReason = this.#takeTrapReason();
+      // A stop wins over whatever the guest did after it (its forced fuel check reads as OutOfFuel).
+      const mapped = this.#control.stopped ?? mapGuestError(err, this.id, trapReason);
       // Argument errors found before the guest ran leave it consistent.
       const guestRan = !(err instanceof SandboxError) || err.code !== "InvalidArgument";
       this.#machine.moveTo(guestRan ? SandboxState.Trapped : SandboxState.Ready);
@@ -329,7 +339,9 @@ export class PluginSandbox {
       }
       throw mapped;
     } finally {
-      if (fuel && budget !== undefined) this.#settleFuel(budget, fuel.value as bigint, callFuel !== undefined);
+      // A stopped guest consumed what it had used up to the stop, not the forced-negative fuel.
+      const left = this.#control.fuelAtStop ?? fuel?.value as bigint;
+      if (fuel && budget !== undefined) this.#settleFuel(budget, left, callFuel !== undefined);
       this.#counters.callTimeMs += performance.now() - started;
       this.#counters.memoryPeakBytes = Math.max(this.#counters.memoryPeakBytes, this.#guestMemory.byteLength);
     }
@@ -374,6 +386,7 @@ export class PluginSandbox {
       importedMemory ??= memory;
     }
     const environment = this.#init.environment(this.#guestMemory, this.#slot);
+    const control = new GuestControl();
     const functions = linkHostFunctions(prepared.imports, {
       pluginId: this.id,
       memory: this.#guestMemory,
@@ -384,6 +397,8 @@ export class PluginSandbox {
       recorder: this.#init.recorder,
       linkDeniedAsStubs,
       counters: this.#counters,
+      control,
+      fuelPerByte: this.#init.hostFuelPerByte,
     });
     const imports: WebAssembly.Imports = { ...functions };
     for (const source of [memories, environment.extraImports ?? {}]) {
@@ -395,7 +410,9 @@ export class PluginSandbox {
     } catch (err) {
       throw instantiationError(err, this.id);
     }
+    control.bind(instance);
     this.#instance = instance;
+    this.#control = control;
     this.#environment = environment;
     this.#memoryObject = importedMemory ?? firstExportedMemory(instance);
     environment.onInstance?.(instance, this.#guestMemory);

@@ -126,15 +126,19 @@ export class WasmSandboxRuntime {
       if (options.isolation !== undefined && options.isolation !== "in-process" && options.isolation !== "worker") {
         throw new SandboxError("InvalidArgument", `isolation must be "in-process" or "worker", not "${String(options.isolation)}"`, { pluginId: id });
       }
+      const audit = settings.audit === false ? undefined : settings.audit ?? this.audit;
+      // Open the audit sinks before any guest code runs, so records can be written synchronously (docs/AUDIT.md).
+      await audit?.ready();
       const init: SandboxInit = {
         id,
         origin: loaded.origin,
         prepared,
         capabilities,
         linkDeniedAsStubs: options.linkDeniedAsStubs ?? false,
-        recorder: combineRecorders(settings.audit === false ? undefined : settings.audit ?? this.audit, options.recorder),
+        recorder: combineRecorders(audit, options.recorder),
         logGate,
         fuel: settings.fuel,
+        hostFuelPerByte: settings.fuelCosts?.bulkPerUnit,
         execState,
         environment: () => this.#environment(id, options, settings, { logGate, execState }, usesWasi),
         onEvent: (event) => {
@@ -285,6 +289,13 @@ function combineRecorders(
     record(event) {
       audit.record(event);
       extra.record(event);
+    },
+    // The stricter answer wins: a stop over a refusal over going ahead.
+    admit() {
+      const first = audit.admit?.();
+      if (first instanceof SandboxError) return first;
+      const second = extra.admit?.();
+      return second instanceof SandboxError ? second : first ?? second;
     },
   };
 }

@@ -1,8 +1,7 @@
 /**
  * The shape of audit records: what the host-call bridge reports
- * ({@linkcode AuditEventInput}), what the log keeps ({@linkcode AuditEvent})
- * and the marker it writes when records had to be dropped
- * ({@linkcode AuditGap}). The JSON-lines format is described in docs/AUDIT.md.
+ * ({@linkcode AuditEventInput}) and what the log keeps and writes
+ * ({@linkcode AuditEvent}). The JSON-lines format is described in docs/AUDIT.md.
  *
  * @module
  */
@@ -44,7 +43,7 @@ export interface AuditEventInput {
 /** A recorded host call: the input plus the sequence number and time the log assigned. */
 export interface AuditEvent extends AuditEventInput {
   readonly kind: "call";
-  /** 1-based, gap-free within one log (a dropped run is covered by an {@linkcode AuditGap}). */
+  /** 1-based, gap-free within one log: records are never dropped. */
   readonly seq: number;
   /** Milliseconds since the Unix epoch, when the call was recorded. */
   readonly time: number;
@@ -54,21 +53,8 @@ export interface AuditEvent extends AuditEventInput {
   hash: string | undefined;
 }
 
-/**
- * Written in place of records that could not be queued for the sinks (the
- * pending queue was full): `count` records starting at `seq` were dropped.
- */
-export interface AuditGap {
-  readonly kind: "dropped";
-  readonly seq: number;
-  readonly time: number;
-  readonly count: number;
-  prev: string | undefined;
-  hash: string | undefined;
-}
-
 /** Anything written to a sink. */
-export type AuditRecord = AuditEvent | AuditGap;
+export type AuditRecord = AuditEvent;
 
 /** An {@linkcode AuditRecord} after sealing: `prev` and `hash` are set. */
 export type SealedAuditRecord = AuditRecord & { prev: string; hash: string };

@@ -6,14 +6,21 @@
  * JSON, no I/O, one allocation (the event). The hash chain is computed when
  * records are flushed to sinks — by {@linkcode AuditLog.flush}, by a timer
  * armed on the first queued record, when the queue reaches a threshold, and by
- * {@linkcode AuditLog.close}. Nothing is lost silently: the ring counts what
- * it overwrites, a full queue writes a `dropped` record covering the lost
- * sequence numbers, and a failing sink makes the flush reject.
+ * {@linkcode AuditLog.close}.
+ *
+ * Nothing is lost: a guest running synchronously never lets the timer fire,
+ * so before each host call the bridge asks {@linkcode AuditLog.admit}. When
+ * `maxPending` records are waiting, the log writes them synchronously to
+ * every sink that can take them so (the guest waits); a backlog it cannot
+ * write that way gets host calls refused (denied and recorded), and past
+ * twice `maxPending` the guest is stopped. After `close()` every call is
+ * stopped before it runs. The ring counts what it overwrites, and a failing
+ * sink makes the flush reject.
  *
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import type { AuditEvent, AuditEventInput, AuditGap, AuditRecord, SealedAuditRecord } from "./audit_event.ts";
+import type { AuditEvent, AuditEventInput, AuditRecord, SealedAuditRecord } from "./audit_event.ts";
 import { AuditRing } from "./audit_ring.ts";
 import type { AuditSnapshot } from "./audit_ring.ts";
 import type { AuditSink } from "./audit_sink.ts";
@@ -30,7 +37,11 @@ export interface AuditLogOptions {
   flushIntervalMs?: number;
   /** Flush as soon as this many records are queued (default 1024). */
   flushThreshold?: number;
-  /** Records queued at most; beyond it they are dropped and a `dropped` record says so (default 100 000). */
+  /**
+   * Records waiting for a sink before host calls wait for a synchronous write
+   * (default 100 000). A sink that cannot take them synchronously gets further
+   * host calls refused, and past twice this many the guest is stopped (`IoError`).
+   */
   maxPending?: number;
   /** Continue an existing chain (see `readAuditTail`) instead of starting at seq 1 from the genesis hash. */
   resumeFrom?: AuditChainHead;
@@ -38,13 +49,20 @@ export interface AuditLogOptions {
   now?: () => number;
 }
 
+/**
+ * The answer to {@linkcode AuditLog.admit}: undefined lets a host call run;
+ * `"refuse"` answers it as denied (and records that); an error stops the
+ * guest without running it (see lib/host/guest_control.ts).
+ */
+export type AuditAdmission = undefined | "refuse" | SandboxError;
+
 /** A sink plus the sealed records it has not accepted yet. */
 interface SinkState {
   sink: AuditSink;
   records: SealedAuditRecord[];
   lines: string[];
-  /** Records discarded from this sink's backlog while it kept failing. */
-  lost: number;
+  /** An asynchronous write to this sink is in flight: nothing else may be written to it meanwhile. */
+  busy: boolean;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -77,10 +95,8 @@ export class AuditLog {
   readonly #now: () => number;
   #seq: number;
   #head: string;
+  #lastSealedSeq = 0;
   #pending: AuditRecord[] = [];
-  #dropRunStart = 0;
-  #dropRunCount = 0;
-  #dropTime = 0;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
   #timerIsImmediate = false;
   #flushChain: Promise<void> = Promise.resolve();
@@ -90,7 +106,7 @@ export class AuditLog {
   constructor(options: AuditLogOptions = {}) {
     const ringCapacity = positiveInteger("ringCapacity", options.ringCapacity, 10_000, 0);
     this.#ring = ringCapacity > 0 ? new AuditRing(ringCapacity) : undefined;
-    this.#sinks = (options.sinks ?? []).map((sink) => ({ sink, records: [], lines: [], lost: 0 }));
+    this.#sinks = (options.sinks ?? []).map((sink) => ({ sink, records: [], lines: [], busy: false }));
     this.#flushIntervalMs = positiveInteger("flushIntervalMs", options.flushIntervalMs, 1000, 0);
     this.#flushThreshold = positiveInteger("flushThreshold", options.flushThreshold, 1024);
     this.#maxPending = positiveInteger("maxPending", options.maxPending, 100_000);
@@ -101,6 +117,39 @@ export class AuditLog {
     }
     this.#seq = resume?.seq ?? 0;
     this.#head = resume?.hash ?? GENESIS_HASH;
+    this.#lastSealedSeq = this.#seq;
+  }
+
+  /**
+   * Gets every sink ready to take records synchronously (opens files).
+   * The runtime awaits it before running a guest; rejects with the sink's error.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.#sinks.map((state) => state.sink.ready?.()));
+  }
+
+  /**
+   * Asked by the bridge before each host call runs (so it must be cheap).
+   * Undefined: go ahead. When `maxPending` records wait, they are first
+   * written synchronously to every sink that can take them (the guest waits).
+   * `"refuse"`: a sink cannot keep up; answer the call as denied. An error:
+   * stop the guest without running the call — `InvalidState` after
+   * {@linkcode close}, `IoError` when the backlog reaches twice `maxPending`.
+   */
+  admit(): AuditAdmission {
+    if (this.#closed) return closedError();
+    if (this.#backlog() < this.#maxPending) return undefined;
+    this.#deliverSync();
+    const backlog = this.#backlog();
+    if (backlog < this.#maxPending) return undefined;
+    if (backlog < 2 * this.#maxPending) return "refuse";
+    const cause = this.#backgroundError;
+    const why = cause === undefined ? "a sink cannot take records synchronously" : `a sink failed: ${(cause as Error).message}`;
+    return new SandboxError(
+      "IoError",
+      `${backlog} audit records are waiting for a sink (${why}); host calls cannot be audited, so the guest was stopped`,
+      { cause },
+    );
   }
 
   /**
@@ -109,7 +158,7 @@ export class AuditLog {
    * that cannot be audited must not pass unnoticed.
    */
   record(input: AuditEventInput): AuditEvent {
-    if (this.#closed) throw new SandboxError("InvalidState", "the audit log is closed; host calls can no longer be recorded");
+    if (this.#closed) throw closedError();
     const event: AuditEvent = {
       kind: "call",
       seq: ++this.#seq,
@@ -136,17 +185,15 @@ export class AuditLog {
     return this.#ring?.snapshot() ?? { events: [], dropped: 0 };
   }
 
-  /** Records queued for the sinks and not yet sealed. */
+  /** Records not yet accepted by every sink: queued (unsealed) plus the largest sink backlog. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#backlog();
   }
 
   /** The chain head: the last sealed record's seq and hash (the genesis hash before any). */
   get head(): AuditChainHead {
     return { seq: this.#lastSealedSeq, hash: this.#head };
   }
-
-  #lastSealedSeq = 0;
 
   /**
    * Seals every queued record into the chain and delivers it to every sink.
@@ -180,34 +227,17 @@ export class AuditLog {
   }
 
   #enqueue(event: AuditEvent): void {
-    if (this.#pending.length >= this.#maxPending) {
-      if (this.#dropRunCount === 0) {
-        this.#dropRunStart = event.seq;
-        this.#dropTime = event.time;
-      }
-      this.#dropRunCount++;
-      return;
-    }
-    this.#closeDropRun();
     this.#pending.push(event);
     const size = this.#pending.length;
     if (size >= this.#flushThreshold) this.#schedule(true);
     else if (size === 1) this.#schedule(false);
   }
 
-  /** Queues the `dropped` record for the current run of dropped events, if any. */
-  #closeDropRun(): void {
-    if (this.#dropRunCount === 0) return;
-    const gap: AuditGap = {
-      kind: "dropped",
-      seq: this.#dropRunStart,
-      time: this.#dropTime,
-      count: this.#dropRunCount,
-      prev: undefined,
-      hash: undefined,
-    };
-    this.#dropRunCount = 0;
-    this.#pending.push(gap);
+  /** Records some sink has not accepted yet (a plain loop: it runs before every host call). */
+  #backlog(): number {
+    let most = 0;
+    for (let i = 0; i < this.#sinks.length; i++) most = Math.max(most, this.#sinks[i].records.length);
+    return this.#pending.length + most;
   }
 
   #schedule(immediate: boolean): void {
@@ -223,52 +253,90 @@ export class AuditLog {
     }, immediate ? 0 : this.#flushIntervalMs);
   }
 
+  /** Seals the queue into the chain and hands the records to every sink's backlog. */
+  #seal(): void {
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    const { lines, head } = sealRecords(batch, this.#head);
+    this.#head = head;
+    this.#lastSealedSeq = batch[batch.length - 1].seq;
+    for (const state of this.#sinks) {
+      for (let i = 0; i < batch.length; i++) {
+        state.records.push(batch[i] as SealedAuditRecord);
+        state.lines.push(lines[i]);
+      }
+    }
+  }
+
+  /**
+   * Writes the backlog of `state` synchronously when its sink can take it now.
+   * Returns false when it cannot (no `writeSync`, not ready, an asynchronous
+   * write in flight); a failure is kept for the next flush() and also leaves
+   * the records for a retry.
+   */
+  #writeSync(state: SinkState): boolean {
+    if (state.records.length === 0) return true;
+    if (state.busy || state.sink.writeSync === undefined) return false;
+    try {
+      if (!state.sink.writeSync(state.records, state.lines)) return false;
+    } catch (err) {
+      this.#backgroundError ??= err;
+      return false;
+    }
+    state.records = [];
+    state.lines = [];
+    return true;
+  }
+
+  /** Seals and writes synchronously to every sink that can take records so (see {@linkcode admit}). */
+  #deliverSync(): void {
+    this.#seal();
+    for (const state of this.#sinks) this.#writeSync(state);
+  }
+
   async #flushNow(): Promise<void> {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#closeDropRun();
-    const batch = this.#pending;
-    this.#pending = [];
-    if (batch.length > 0) {
-      const { lines, head } = sealRecords(batch, this.#head);
-      this.#head = head;
-      const last = batch[batch.length - 1];
-      this.#lastSealedSeq = last.kind === "dropped" ? last.seq + last.count - 1 : last.seq;
-      for (const state of this.#sinks) {
-        for (let i = 0; i < batch.length; i++) {
-          state.records.push(batch[i] as SealedAuditRecord);
-          state.lines.push(lines[i]);
-        }
-      }
-    }
-
+    this.#seal();
     const failures: string[] = [];
     let cause: unknown = this.#backgroundError;
     this.#backgroundError = undefined;
-    if (cause !== undefined) failures.push(`an earlier background flush failed: ${(cause as Error).message}`);
+    if (cause !== undefined) failures.push(`an earlier write failed: ${(cause as Error).message}`);
     for (const state of this.#sinks) {
-      if (state.records.length === 0) continue;
-      try {
-        await state.sink.write(state.records, state.lines);
-        state.records = [];
-        state.lines = [];
-      } catch (err) {
+      if (this.#writeSync(state)) continue;
+      // A synchronous attempt that failed has just set #backgroundError: report it here instead.
+      if (this.#backgroundError !== undefined) {
+        const err = this.#backgroundError;
+        this.#backgroundError = undefined;
         cause ??= err;
-        // Bounded memory: past maxPending the oldest undelivered records go (and the file's chain shows the gap).
-        const excess = state.records.length - this.#maxPending;
-        if (excess > 0) {
-          state.records.splice(0, excess);
-          state.lines.splice(0, excess);
-          state.lost += excess;
-        }
-        const lost = state.lost > 0 ? `; ${state.lost} records could not be kept for it` : "";
-        failures.push(`${(err as Error).message} (${state.records.length} records held for retry${lost})`);
+        failures.push(`${(err as Error).message} (${state.records.length} records held for retry)`);
+        continue;
+      }
+      // Taken out while in flight: a synchronous flush meanwhile queues behind it and never overtakes it.
+      const records = state.records, lines = state.lines;
+      state.records = [];
+      state.lines = [];
+      state.busy = true;
+      try {
+        await state.sink.write(records, lines);
+      } catch (err) {
+        state.records = records.concat(state.records);
+        state.lines = lines.concat(state.lines);
+        cause ??= err;
+        failures.push(`${(err as Error).message} (${state.records.length} records held for retry)`);
+      } finally {
+        state.busy = false;
       }
     }
     if (failures.length > 0) {
       throw new SandboxError("IoError", `audit sink failed: ${failures.join("; ")}`, { cause });
     }
   }
+}
+
+function closedError(): SandboxError {
+  return new SandboxError("InvalidState", "the audit log is closed; host calls can no longer be recorded");
 }

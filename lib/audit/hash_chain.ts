@@ -33,9 +33,6 @@ function finiteOrZero(value: number): number {
 
 /** The JSON object of a record with `prev` but without `hash` (what is hashed). */
 export function recordBody(record: AuditRecord, prev: string): { [key: string]: JsonValue } {
-  if (record.kind === "dropped") {
-    return { seq: record.seq, time: finiteOrZero(record.time), kind: "dropped", count: finiteOrZero(record.count), prev };
-  }
   return {
     seq: record.seq,
     time: finiteOrZero(record.time),
@@ -77,11 +74,6 @@ export function chainLine(canonicalBody: string, hash: string): string {
  * tests check it against `canonicalJson(recordBody(record, prev))`.
  */
 export function canonicalBody(record: AuditRecord, prev: string): string {
-  if (record.kind === "dropped") {
-    return `{"count":${finiteOrZero(record.count)},"kind":"dropped","prev":"${prev}","seq":${record.seq},"time":${
-      finiteOrZero(record.time)
-    }}`;
-  }
   const capability = record.capability === undefined ? "null" : JSON.stringify(String(record.capability));
   const result = JSON.stringify(resultJson(record.result));
   return `{"bytesIn":${finiteOrZero(record.bytesIn)},"bytesOut":${finiteOrZero(record.bytesOut)},"capability":${capability},` +

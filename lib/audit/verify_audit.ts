@@ -67,7 +67,8 @@ function shapeProblem(record: { [key: string]: JsonValue }): string | undefined 
   if (typeof record.hash !== "string" || !HASH_PATTERN.test(record.hash)) return "hash is missing or not 64 hex digits";
   if (typeof record.prev !== "string" || !HASH_PATTERN.test(record.prev)) return "prev is missing or not 64 hex digits";
   if (record.kind === "dropped") {
-    return isPositiveInteger(record.count) ? undefined : "count is missing or not a positive integer";
+    // Older versions wrote this marker when their queue overflowed; the records it stands for are gone.
+    return "a \"dropped\" marker: records are missing (the audit log no longer drops records)";
   }
   if (record.kind !== "call") return `unknown kind ${JSON.stringify(record.kind ?? null)}`;
   for (const [field, type] of Object.entries(CALL_FIELDS)) {
@@ -106,6 +107,11 @@ export function verifyAuditText(text: string): AuditVerification {
     ...(head ? { head } : {}),
   });
 
+  // Audit files are written without a byte-order mark; one in front is an edit
+  // (and would otherwise be invisible to anyone reading the file).
+  if (text.charCodeAt(0) === 0xfeff) {
+    return broken(0, "the file starts with a byte-order mark (U+FEFF), which the audit log never writes: it was edited");
+  }
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (line.length === 0) return broken(i, "empty line");
@@ -140,10 +146,9 @@ export function verifyAuditText(text: string): AuditVerification {
     if (chainLine(body, hash as string) !== line) {
       return broken(i, "the line is not in canonical form: it was edited", seq);
     }
-    const last = record.kind === "dropped" ? seq + (record.count as number) - 1 : seq;
     prev = hash as string;
-    nextSeq = last + 1;
-    head = { seq: last, hash: prev };
+    nextSeq = seq + 1;
+    head = { seq, hash: prev };
   }
   if (partial !== undefined && partial.length > 0) {
     return broken(lines.length, "the last line has no newline: the file was truncated or a write was cut off");
@@ -162,7 +167,8 @@ async function readAuditText(path: string, platform: HostPlatform | undefined): 
     throw new SandboxError("IoError", `could not read audit file ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    // ignoreBOM keeps a leading byte-order mark in the text, so the verifier sees and refuses it.
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (err) {
     throw new SandboxError("InvalidArgument", `audit file ${path} is not valid UTF-8`, { cause: err });
   }

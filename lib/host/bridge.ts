@@ -8,12 +8,19 @@
  * (listing every missing capability), unless the host asked for denied
  * imports to be linked to stubs that refuse and audit each attempt.
  *
+ * Before a call runs, the recorder is asked whether it can be audited
+ * (`admit`): if not, the guest is stopped (guest_control.ts) and the call
+ * never runs. After it runs, the guest is charged fuel for every byte the
+ * call moved between its memory and the host.
+ *
  * @module
  */
 import { SandboxError } from "../errors.ts";
+import { DEFAULT_COST_TABLE } from "../fuel/cost_table.ts";
 import type { GuestMemory } from "../memory/guest_memory.ts";
 import { AbiCode } from "./abi_codes.ts";
 import type { CapabilitySet, CapabilityToken } from "./capabilities.ts";
+import { GuestControl } from "./guest_control.ts";
 import { HostUnwind } from "./host_unwind.ts";
 import type { HostCallContext, HostFunction, HostFunctionRegistrar } from "./registrar.ts";
 import type { ResponseSlot } from "./response_slot.ts";
@@ -34,9 +41,21 @@ export interface HostCallRecord {
   result: number | bigint | undefined;
 }
 
+/**
+ * Whether a host call may run: undefined lets it; `"refuse"` answers it as
+ * denied (and records that); an error stops the guest without running it.
+ */
+export type HostCallAdmission = undefined | "refuse" | SandboxError;
+
 /** Receives one record per host call. Must be cheap: it runs on the hot path. */
 export interface HostCallRecorder {
   record(event: HostCallRecord): void;
+  /**
+   * Asked before each call runs, so that a call that could not be recorded
+   * never runs (an `AuditLog` that is closed, or cannot keep up). Omitted:
+   * every call may run.
+   */
+  admit?(): HostCallAdmission;
 }
 
 /**
@@ -89,6 +108,18 @@ export interface LinkOptions {
   counters: HostCallCounters;
   /** The module's import signatures (`module\0name`), to refuse mismatches at link time. */
   importSignatures?: ReadonlyMap<string, FuncType>;
+  /**
+   * The instance's fuel and stop control, bound by the caller once the
+   * instance exists. Omitted: the bridge keeps its own, unbound (no fuel to
+   * charge; a stop still refuses every later call).
+   */
+  control?: GuestControl;
+  /**
+   * Fuel charged per byte a host call moves between guest memory and the
+   * host (`bytesIn + bytesOut`); default the cost table's `bulkPerUnit`, the
+   * per-byte price of `memory.copy` (docs/FUEL.md).
+   */
+  fuelPerByte?: number;
 }
 
 /** Host-call counts the bridge keeps (plain increments: cheap enough for every call). */
@@ -170,15 +201,21 @@ function formatSignature(type: { params: readonly string[]; results: readonly st
 class CallContext implements HostCallContext {
   readonly pluginId: string;
   readonly memory: GuestMemory;
+  readonly control: GuestControl;
   readonly #slot: ResponseSlot;
   token: CapabilityToken | undefined = undefined;
   bytesIn = 0;
   bytesOut = 0;
 
-  constructor(pluginId: string, memory: GuestMemory, slot: ResponseSlot) {
+  constructor(pluginId: string, memory: GuestMemory, slot: ResponseSlot, control: GuestControl) {
     this.pluginId = pluginId;
     this.memory = memory;
     this.#slot = slot;
+    this.control = control;
+  }
+
+  chargeFuel(units: number): void {
+    this.control.chargeFuel(units);
   }
 
   respond(data: Uint8Array, outPtr: number, outCap: number): bigint {
@@ -193,7 +230,7 @@ const contexts = new WeakMap<LinkOptions, CallContext>();
 function contextFor(options: LinkOptions): CallContext {
   let ctx = contexts.get(options);
   if (!ctx) {
-    ctx = new CallContext(options.pluginId, options.memory, options.slot);
+    ctx = new CallContext(options.pluginId, options.memory, options.slot, options.control ?? new GuestControl());
     contexts.set(options, ctx);
   }
   return ctx;
@@ -208,6 +245,8 @@ function wrapHostFunction(
 ): (...args: never[]) => unknown {
   const { capabilities, recorder, pluginId, counters } = options;
   const ctx = contextFor(options);
+  const control = ctx.control;
+  const fuelPerByte = options.fuelPerByte ?? DEFAULT_COST_TABLE.bulkPerUnit;
   const capability = fn.capability;
   const resultType = fn.results[0];
   const asResult = resultType === "i64"
@@ -224,18 +263,39 @@ function wrapHostFunction(
 
   const record = (decision: "allow" | "deny", started: number, result: unknown, needed: string | undefined) => {
     const ended = performance.now();
-    recorder!.record({
-      pluginId,
-      namespace,
-      function: name,
-      capability: needed,
-      decision,
-      time: performance.timeOrigin + ended,
-      durationNs: Math.round((ended - started) * 1e6),
-      bytesIn: ctx.bytesIn,
-      bytesOut: ctx.bytesOut,
-      result: result as number | bigint | undefined,
-    });
+    try {
+      recorder!.record({
+        pluginId,
+        namespace,
+        function: name,
+        capability: needed,
+        decision,
+        time: performance.timeOrigin + ended,
+        durationNs: Math.round((ended - started) * 1e6),
+        bytesIn: ctx.bytesIn,
+        bytesOut: ctx.bytesOut,
+        result: result as number | bigint | undefined,
+      });
+    } catch (err) {
+      // A call that could not be recorded must not pass, and the guest must not swallow that.
+      control.stop(
+        err instanceof SandboxError ? err : new SandboxError("IoError", `recording a host call failed: ${(err as Error)?.message ?? String(err)}`, { pluginId, cause: err }),
+      );
+    }
+  };
+
+  // A stopped guest's calls never run: each is refused with the stop's error
+  // again (and recorded as denied while the recorder can still take records).
+  const refuseStopped = (stop: SandboxError, needed: string | undefined): never => {
+    counters.deniedHostCalls++;
+    if (recorder && !(recorder.admit?.() instanceof SandboxError)) record("deny", performance.now(), undefined, needed);
+    return control.stop(stop);
+  };
+
+  // Host work grows with the bytes a call moves, so the guest pays for them as for memory.copy.
+  const chargeMoved = () => {
+    const moved = ctx.bytesIn + ctx.bytesOut;
+    if (moved > 0) control.chargeFuel(Math.min(moved * fuelPerByte, Number.MAX_SAFE_INTEGER));
   };
 
   // Five named parameters cover every ABI function and most of WASI without
@@ -257,6 +317,19 @@ function wrapHostFunction(
     ctx.bytesIn = 0;
     ctx.bytesOut = 0;
     try {
+      const stop = control.stopped;
+      if (stop !== undefined) return refuseStopped(stop, needed);
+      // Asked before the call runs: a call the audit log cannot take never happens.
+      const admission = recorder?.admit?.();
+      if (admission !== undefined) {
+        if (admission instanceof SandboxError) {
+          counters.deniedHostCalls++;
+          return control.stop(admission);
+        }
+        counters.deniedHostCalls++;
+        record("deny", started, deniedResult, needed);
+        return deniedResult;
+      }
       if (needed !== undefined && token === undefined) {
         counters.deniedHostCalls++;
         if (recorder) record("deny", started, deniedResult, needed);
@@ -272,11 +345,13 @@ function wrapHostFunction(
           if (err instanceof HostUnwind) throw err;
           code = errors.fromError(err);
         } catch (unwind) {
+          chargeMoved();
           if (recorder) record("allow", started, undefined, needed);
           throw unwind;
         }
         result = asResult(code);
       }
+      chargeMoved();
       if (recorder) record("allow", started, result, needed);
       return result;
     } finally {

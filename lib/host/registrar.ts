@@ -38,6 +38,14 @@ export interface HostCallContext {
    * fits in `outCap`, else parks it in the response slot. Returns the size.
    */
   respond(data: Uint8Array, outPtr: number, outCap: number): bigint;
+  /**
+   * Charges the guest `units` of fuel (a non-negative integer) for work that
+   * grows with its input beyond the bytes it moves — the bridge already
+   * charges for every byte counted in `bytesIn` and `bytesOut`. Over budget,
+   * the guest traps with OutOfFuel at its next fuel check; a no-op for
+   * unmetered plugins. See docs/FUEL.md.
+   */
+  chargeFuel(units: number): void;
 }
 
 /** One host function. */

@@ -138,18 +138,81 @@ test("several sinks receive the same sealed records", async () => {
   await log.close();
 });
 
-test("a full queue drops records but writes a dropped record covering them, and the chain still verifies", async () => {
+test("admit() with maxPending records waiting writes them synchronously: the caller waits, nothing is dropped", async () => {
   const sink = memorySink();
-  const log = new AuditLog({ sinks: [sink], maxPending: 3, flushThreshold: 1000 });
-  for (let i = 0; i < 10; i++) log.record(call());
-  await log.flush();
-  log.record(call());
+  const writeSync = (records: readonly SealedAuditRecord[], lines: readonly string[]) => (sink.write(records, lines), true);
+  const log = new AuditLog({ sinks: [{ write: sink.write, writeSync }], maxPending: 3, flushThreshold: 1000 });
+  for (let i = 0; i < 10; i++) {
+    assert.is(log.admit(), undefined, `call ${i + 1} admitted`);
+    log.record(call());
+    assert.ok(log.pending < 3 || sink.records.length + log.pending === i + 1);
+  }
+  assert.is(sink.records.length, 9, "three synchronous writes of three records, without a flush()");
   await log.close();
-  const kinds = sink.records.map((r) => r.kind === "dropped" ? `dropped:${r.seq}+${r.count}` : `call:${r.seq}`);
-  assert.equal(kinds, ["call:1", "call:2", "call:3", "dropped:4+7", "call:11"]);
+  assert.equal(sink.records.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   const verdict = verifyAuditText(sink.text());
   assert.ok(verdict.ok, JSON.stringify(verdict.firstBroken));
-  assert.is(verdict.head?.seq, 11);
+  assert.is(verdict.head?.seq, 10);
+});
+
+test("a sink that cannot take records synchronously gets calls refused past maxPending, the guest stopped past twice that", async () => {
+  const sink = memorySink();
+  const log = new AuditLog({ sinks: [{ write: (r, l) => Promise.resolve(sink.write(r, l)) }], maxPending: 3, flushThreshold: 1000 });
+  const answers: string[] = [];
+  for (let i = 0; i < 7; i++) {
+    const admission = log.admit();
+    answers.push(admission instanceof SandboxError ? admission.code : admission ?? "go");
+    if (!(admission instanceof SandboxError)) log.record(call({ decision: admission === "refuse" ? "deny" : "allow" }));
+  }
+  assert.equal(answers, ["go", "go", "go", "refuse", "refuse", "refuse", "IoError"]);
+  await log.flush();
+  assert.is(log.admit(), undefined, "admitted again once the sink drained");
+  await log.close();
+  assert.equal(sink.records.map((r) => r.decision), ["allow", "allow", "allow", "deny", "deny", "deny"]);
+  assert.ok(verifyAuditText(sink.text()).ok);
+});
+
+test("a synchronous write never overtakes an asynchronous one in flight to the same sink", async () => {
+  const sink = memorySink();
+  let open = false;
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => release = resolve);
+  const log = new AuditLog({
+    sinks: [{
+      // Like the file sink before ready(): only asynchronous writes until it is open.
+      async write(records, lines) {
+        await opened;
+        open = true;
+        sink.write(records, lines);
+      },
+      writeSync: (records, lines) => open && (sink.write(records, lines), true),
+    }],
+    maxPending: 1,
+    flushThreshold: 1000,
+  });
+  log.record(call());
+  const flushing = log.flush();
+  await Promise.resolve();
+  assert.is(log.admit(), undefined);
+  log.record(call());
+  assert.is(log.admit(), "refuse", "the sink is busy with the first record, so the second cannot be written now");
+  log.record(call({ decision: "deny" }));
+  release();
+  await flushing;
+  assert.is(log.admit(), undefined, "the second record goes out synchronously now");
+  log.record(call());
+  await log.close();
+  assert.equal(sink.records.map((r) => r.seq), [1, 2, 3, 4]);
+  assert.ok(verifyAuditText(sink.text()).ok);
+});
+
+test("admit() after close() is an InvalidState error, before anything runs", async () => {
+  const log = new AuditLog();
+  assert.is(log.admit(), undefined);
+  await log.close();
+  const admission = log.admit();
+  assert.instance(admission, SandboxError);
+  assert.is((admission as SandboxError).code, "InvalidState");
 });
 
 test("a failing sink makes flush() reject with IoError and gets the records again next time", async () => {
