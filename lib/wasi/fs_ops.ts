@@ -10,7 +10,7 @@ import { defs } from "./_defs.ts";
 import { fail } from "./_errno.ts";
 import type { FsContext } from "./fs_context.ts";
 import { lookup, walk } from "./path_walk.ts";
-import { NODE_OVERHEAD_BYTES, utf8Length, VirtualDirectory, VirtualFile, VirtualSymlink } from "./vfs.ts";
+import { entryBytes, nodeBytes, utf8Length, VirtualDirectory, VirtualFile, VirtualSymlink } from "./vfs.ts";
 import type { VirtualNode } from "./vfs.ts";
 
 /** Largest file the guest may create or grow to (also bounded by the quota). */
@@ -169,14 +169,16 @@ export class VirtualFs {
       if (!isDir && existing instanceof VirtualDirectory) fail(defs.ERRNO_ISDIR);
       if (existing instanceof VirtualDirectory && existing.entries.size > 0) fail(defs.ERRNO_NOTEMPTY);
     }
-    // Charge the new name before changing anything so NOSPC leaves the tree intact.
-    this.ctx.charge(utf8Length(to.name));
+    // The entry moves: only a longer name costs more. Charge it before changing
+    // anything so NOSPC leaves the tree intact.
+    const growth = entryBytes(to.name) - entryBytes(from.name);
+    this.ctx.charge(growth);
     if (existing !== undefined) {
       this.#detach(to.parent, to.name, existing);
       if (existing instanceof VirtualDirectory) existing.removed = true;
     }
     from.parent.entries.delete(from.name);
-    this.ctx.refund(utf8Length(from.name));
+    this.ctx.refund(-growth);
     to.parent.entries.set(to.name, node);
     const now = this.ctx.now();
     node.ctimNs = now;
@@ -213,17 +215,39 @@ export class VirtualFs {
     file.ctimNs = now;
   }
 
-  /** Writes at `offset`, growing the file within the quota. Returns bytes written. */
-  write(file: VirtualFile, offset: number, data: Uint8Array): number {
+  /**
+   * Writes the concatenation of `chunks` at `offset`, growing the file
+   * within the quota (checked before anything is copied or allocated).
+   * Returns bytes written.
+   */
+  write(file: VirtualFile, offset: number, chunks: readonly Uint8Array[]): number {
     if (file.readOnly) fail(defs.ERRNO_ROFS);
-    const end = offset + data.byteLength;
+    const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const end = offset + total;
     if (end > MAX_FILE_BYTES) fail(defs.ERRNO_FBIG);
-    if (end > file.size) this.ctx.charge(end - file.size);
-    file.writeAt(offset, data);
+    if (end > file.size) {
+      this.ctx.charge(end - file.size);
+      file.resize(end); // once, not once per chunk
+    }
+    let at = offset;
+    for (const chunk of chunks) {
+      file.writeAt(at, chunk);
+      at += chunk.byteLength;
+    }
     const now = this.ctx.now();
     file.mtimNs = now;
     file.ctimNs = now;
-    return data.byteLength;
+    return total;
+  }
+
+  /**
+   * Called when the last descriptor on `node` closes: an orphan (unlinked
+   * while open) is gone for good now, so its quota comes back.
+   */
+  release(node: VirtualNode): void {
+    if (!node.orphaned || node.openFds > 0) return;
+    node.orphaned = false;
+    this.ctx.refund(nodeBytes(node));
   }
 
   /** Links `node` into `dir` as `name`, charging quota first. */
@@ -231,7 +255,7 @@ export class VirtualFs {
     if (dir.readOnly) fail(defs.ERRNO_ROFS);
     if (dir.removed) fail(defs.ERRNO_NOENT);
     if (name.length > 255 * 4 || utf8Length(name) > 255) fail(defs.ERRNO_NAMETOOLONG);
-    this.ctx.charge(utf8Length(name) + (isNew ? NODE_OVERHEAD_BYTES + sizeOf(node) : 0));
+    this.ctx.charge(entryBytes(name) + (isNew ? nodeBytes(node) : 0));
     const now = this.ctx.now();
     if (isNew) {
       node.atimNs = now;
@@ -243,14 +267,22 @@ export class VirtualFs {
     touch(dir, now);
   }
 
-  /** Unlinks `name` from `dir`, refunding quota once the node has no links left. */
+  /**
+   * Unlinks `name` from `dir`. The entry's quota comes back at once; the
+   * node's once it has no links left and no descriptor holds it (see
+   * {@linkcode release}).
+   */
   #detach(dir: VirtualDirectory, name: string, node: VirtualNode): void {
     if (dir.readOnly) fail(defs.ERRNO_ROFS);
     dir.entries.delete(name);
     node.nlink = Math.max(0, node.nlink - 1);
     const now = this.ctx.now();
     node.ctimNs = now;
-    this.ctx.refund(utf8Length(name) + (node.nlink === 0 ? NODE_OVERHEAD_BYTES + sizeOf(node) : 0));
+    this.ctx.refund(entryBytes(name));
+    if (node.nlink === 0 && !node.orphaned) {
+      if (node.openFds > 0) node.orphaned = true;
+      else this.ctx.refund(nodeBytes(node));
+    }
     touch(dir, now);
   }
 }

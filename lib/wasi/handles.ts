@@ -6,7 +6,7 @@
 import { defs, right } from "./_defs.ts";
 import { fail } from "./_errno.ts";
 import type { OutputSink } from "./stdio.ts";
-import type { VirtualDirectory, VirtualFile } from "./vfs.ts";
+import type { VirtualDirectory, VirtualFile, VirtualNode } from "./vfs.ts";
 
 const r = (...bits: number[]): bigint => bits.reduce((acc, bit) => acc | right(bit), 0n);
 
@@ -107,9 +107,23 @@ export type Handle = FileHandle | DirHandle | StdinHandle | OutputHandle;
 /** Most descriptors open at once; more is MFILE. */
 export const MAX_OPEN_FDS = 1024;
 
-/** The guest's descriptor table. */
+/** The node a handle keeps alive, if any. */
+function nodeOf(handle: Handle): VirtualNode | undefined {
+  return handle.kind === "file" || handle.kind === "dir" ? handle.node : undefined;
+}
+
+/**
+ * The guest's descriptor table. It counts the descriptors open on each node
+ * and reports the last close, so the filesystem can return the quota of a
+ * node unlinked while still open (see `VirtualFs.release`).
+ */
 export class FdTable {
   readonly #slots: Array<Handle | undefined> = [];
+  readonly #onLastClose: (node: VirtualNode) => void;
+
+  constructor(onLastClose: (node: VirtualNode) => void = () => {}) {
+    this.#onLastClose = onLastClose;
+  }
 
   /** The handle for `fd`, or BADF. */
   get(fd: number): Handle {
@@ -128,14 +142,16 @@ export class FdTable {
     let fd = this.#slots.indexOf(undefined);
     if (fd < 0) fd = this.#slots.length;
     if (fd >= MAX_OPEN_FDS) fail(defs.ERRNO_MFILE);
-    this.#slots[fd] = handle;
+    this.set(fd, handle);
     return fd;
   }
 
-  /** Puts `handle` at exactly `fd`. */
+  /** Puts `handle` at exactly `fd`, which must be free. */
   set(fd: number, handle: Handle): void {
     while (this.#slots.length < fd) this.#slots.push(undefined); // no holes: add() relies on indexOf
     this.#slots[fd] = handle;
+    const node = nodeOf(handle);
+    if (node !== undefined) node.openFds++;
   }
 
   /** Closes `fd`; BADF when it is not open. */
@@ -143,6 +159,8 @@ export class FdTable {
     const handle = this.get(fd);
     this.#slots[fd >>> 0] = undefined;
     while (this.#slots.length > 0 && this.#slots[this.#slots.length - 1] === undefined) this.#slots.pop();
+    const node = nodeOf(handle);
+    if (node !== undefined && --node.openFds === 0) this.#onLastClose(node);
     return handle;
   }
 

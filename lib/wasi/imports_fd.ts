@@ -18,6 +18,12 @@ const READ = right(defs.RIGHTS_FD_READ);
 const WRITE = right(defs.RIGHTS_FD_WRITE);
 const encoder = new TextEncoder();
 
+/**
+ * Most bytes one write accepts (Linux's MAX_RW_COUNT); more is a short write.
+ * Keeps the count inside the u32 `nwritten` however many iovecs overlap.
+ */
+const MAX_WRITE_BYTES = 0x7fff_f000;
+
 /** Largest byte offset a seek may reach (i64 max would overflow the file model). */
 const MAX_OFFSET = 2 ** 53 - 1;
 const FDFLAGS_KNOWN = defs.FDFLAGS_APPEND | defs.FDFLAGS_DSYNC | defs.FDFLAGS_NONBLOCK | defs.FDFLAGS_RSYNC |
@@ -70,17 +76,23 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     return defs.ERRNO_SUCCESS;
   };
 
-  /** Gathers the iovecs into one copy. */
-  const gather = (iovsPtr: number, iovsLen: number): Uint8Array => {
-    const iovecs = memory.iovecs(iovsPtr, iovsLen);
-    const total = iovecs.reduce((sum, [, len]) => sum + len, 0);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const [buf, len] of iovecs) {
-      out.set(memory.bytes(buf, len), at);
-      at += len;
+  /**
+   * The iovecs of a write as live views of guest memory, trimmed to
+   * {@linkcode MAX_WRITE_BYTES} in total (a short write, as on Linux). No
+   * bytes are copied here: each destination copies only what it keeps, so a
+   * request for gigabytes (iovecs may overlap) never turns into a host
+   * buffer of that size.
+   */
+  const gatherViews = (iovsPtr: number, iovsLen: number): Uint8Array[] => {
+    const views: Uint8Array[] = [];
+    let left = MAX_WRITE_BYTES;
+    for (const [buf, len] of memory.iovecs(iovsPtr, iovsLen)) {
+      if (left === 0) break;
+      const take = Math.min(len, left);
+      views.push(memory.bytes(buf, take));
+      left -= take;
     }
-    return out;
+    return views;
   };
 
   return {
@@ -172,7 +184,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     fd_pwrite: (fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number) => {
       const handle = fileOf(fds.get(fd), defs.ERRNO_SPIPE);
       requireRights(handle, WRITE);
-      const data = gather(iovs, iovsLen);
+      const data = gatherViews(iovs, iovsLen);
       memory.bytes(nwritten, 4);
       // Like Linux, an append-mode descriptor appends even for pwrite.
       const at = (handle.fdflags & defs.FDFLAGS_APPEND) !== 0 ? handle.node.size : offsetOf(offset);
@@ -198,7 +210,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     },
     fd_write: (fd: number, iovs: number, iovsLen: number, nwritten: number) => {
       const handle = fds.get(fd);
-      const data = gather(iovs, iovsLen);
+      const data = gatherViews(iovs, iovsLen);
       memory.bytes(nwritten, 4);
       if (handle.kind === "output") {
         requireRights(handle, WRITE);
@@ -263,7 +275,10 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
       if (!dir.removed) {
         for (const [name, node] of dir.entries) entries.push([name, fs.ctx.ino(node), fileType(node)]);
       }
-      const start = cookie > BigInt(entries.length) ? entries.length : Number(cookie);
+      // The cookie is an opaque u64 (the i64 arrives signed): one past the end, or
+      // beyond, is an empty read, as in wasmtime.
+      const position = BigInt.asUintN(64, cookie);
+      const start = position > BigInt(entries.length) ? entries.length : Number(position);
       let used = 0;
       for (let i = start; i < entries.length && used < out.byteLength; i++) {
         const [name, ino, type] = entries[i]!;

@@ -5,6 +5,11 @@
  * rules (never on the host), and more than {@linkcode MAX_SYMLINK_HOPS}
  * symlinks fail with LOOP.
  *
+ * The walk is linear in the components it handles: pending components sit
+ * on a stack (next one on top) with a count of the non-empty ones, so
+ * "is this the last component?" is a counter check, not a rescan of the rest
+ * (a path of 4096 slashes spliced in by 40 symlinks once cost 1e8 steps).
+ *
  * @module
  */
 import { defs } from "./_defs.ts";
@@ -25,6 +30,45 @@ export interface WalkResult {
   node: VirtualNode | undefined;
   /** The path (or the last symlink it went through) ended with `/`. */
   trailingSlash: boolean;
+  /**
+   * Components pushed plus components taken: the walk's whole work, each
+   * step O(1). At most twice the components of the path and of every symlink
+   * target spliced in, so tests can check the walk stays linear.
+   */
+  steps: number;
+}
+
+/** Pending components, next on top, counting those that are not empty. */
+class Components {
+  readonly #stack: string[] = [];
+  /** Pending components other than "" (what "last component" is decided by). */
+  #named = 0;
+  steps = 0;
+
+  /** Puts `path`'s components in front of those already pending. */
+  pushPath(path: string): void {
+    const parts = path.split("/");
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const part = parts[i]!;
+      this.#stack.push(part);
+      if (part !== "") this.#named++;
+      this.steps++;
+    }
+  }
+
+  /** The next component, or undefined when none is left. */
+  take(): string | undefined {
+    const part = this.#stack.pop();
+    if (part === undefined) return undefined;
+    if (part !== "") this.#named--;
+    this.steps++;
+    return part;
+  }
+
+  /** True when only empty components (trailing slashes) are left. */
+  get onlySlashesLeft(): boolean {
+    return this.#named === 0;
+  }
 }
 
 /**
@@ -35,22 +79,29 @@ export function walk(base: VirtualDirectory, path: string, followFinal: boolean)
   if (path.length === 0) fail(defs.ERRNO_NOENT);
   if (path.startsWith("/")) fail(defs.ERRNO_NOTCAPABLE);
   const stack: VirtualDirectory[] = [base];
-  let queue = path.split("/");
+  const pending = new Components();
+  pending.pushPath(path);
   let trailingSlash = path.endsWith("/");
   let hops = 0;
-  while (queue.length > 0) {
-    const part = queue.shift()!;
-    const isLast = queue.every((rest) => rest === "");
+  const result = (parent: VirtualDirectory, name: string | null, node: VirtualNode | undefined): WalkResult => ({
+    parent,
+    name,
+    node,
+    trailingSlash,
+    steps: pending.steps,
+  });
+  for (let part = pending.take(); part !== undefined; part = pending.take()) {
+    const isLast = pending.onlySlashesLeft;
     const top = stack[stack.length - 1]!;
     if (part === "" || part === ".") {
-      if (isLast) return { parent: top, name: null, node: top, trailingSlash };
+      if (isLast) return result(top, null, top);
       continue;
     }
     if (part === "..") {
       if (stack.length === 1) fail(defs.ERRNO_NOTCAPABLE);
       stack.pop();
       const up = stack[stack.length - 1]!;
-      if (isLast) return { parent: up, name: null, node: up, trailingSlash };
+      if (isLast) return result(up, null, up);
       continue;
     }
     if (top.removed) fail(defs.ERRNO_NOENT);
@@ -61,10 +112,10 @@ export function walk(base: VirtualDirectory, path: string, followFinal: boolean)
       if (target.length === 0) fail(defs.ERRNO_NOENT);
       if (target.startsWith("/")) fail(defs.ERRNO_NOTCAPABLE);
       if (isLast && target.endsWith("/")) trailingSlash = true;
-      queue = target.split("/").concat(queue);
+      pending.pushPath(target);
       continue;
     }
-    if (isLast) return { parent: top, name: part, node: child, trailingSlash };
+    if (isLast) return result(top, part, child);
     if (child === undefined) fail(defs.ERRNO_NOENT);
     if (!(child instanceof VirtualDirectory)) fail(defs.ERRNO_NOTDIR);
     stack.push(child);

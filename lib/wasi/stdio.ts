@@ -27,20 +27,36 @@ export class OutputSink {
     if (options.onData !== undefined) this.#onData = options.onData;
   }
 
+  /** Bytes the sink can still keep before it starts dropping. */
+  get room(): number {
+    return this.#max - this.#length;
+  }
+
   /**
-   * Accepts `data` (copied). Always reports the whole length as written so
-   * the guest does not spin retrying once the cap is reached.
+   * Accepts the concatenation of `chunks` (views of guest memory, copied
+   * here). Only the bytes that fit under the cap are copied, in one
+   * allocation no larger than what is kept, so a huge gathered write costs
+   * the host nothing beyond the cap. Always reports the whole length as
+   * written so the guest does not spin retrying once the cap is reached.
    */
-  write(data: Uint8Array): number {
-    const room = this.#max - this.#length;
-    const kept = data.byteLength <= room ? data.slice() : data.slice(0, Math.max(0, room));
-    if (kept.byteLength < data.byteLength) this.truncated = true;
-    if (kept.byteLength > 0) {
+  write(chunks: readonly Uint8Array[]): number {
+    const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const keep = Math.min(total, this.room);
+    if (keep < total) this.truncated = true;
+    if (keep > 0) {
+      const kept = new Uint8Array(keep);
+      let at = 0;
+      for (const chunk of chunks) {
+        if (at === keep) break;
+        const part = chunk.subarray(0, keep - at);
+        kept.set(part, at);
+        at += part.byteLength;
+      }
       this.#chunks.push(kept);
-      this.#length += kept.byteLength;
+      this.#length += keep;
       this.#onData?.(kept);
     }
-    return data.byteLength;
+    return total;
   }
 
   /** Everything kept so far, as one array. */

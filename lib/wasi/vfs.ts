@@ -21,11 +21,22 @@ export abstract class VirtualNode {
   ctimNs = 0n;
   /** A read-only node refuses every change the guest asks for. */
   readOnly: boolean;
+  /** Guest descriptors open on this node (kept by the descriptor table). */
+  openFds = 0;
+  /**
+   * Unlinked (no links left) while a descriptor still held it: its quota
+   * stays charged until the last descriptor closes, because its memory is
+   * still alive until then.
+   */
+  orphaned = false;
 
   constructor(readOnly: boolean) {
     this.readOnly = readOnly;
   }
 }
+
+/** The buffer of every empty file; never written (any growth allocates a new one). */
+const EMPTY = new Uint8Array(0);
 
 /** A regular file: bytes with spare capacity so appends are amortised. */
 export class VirtualFile extends VirtualNode {
@@ -36,7 +47,8 @@ export class VirtualFile extends VirtualNode {
   /** @param data initial contents (copied). */
   constructor(data: Uint8Array = new Uint8Array(0), readOnly = false) {
     super(readOnly);
-    this.#buffer = data.slice();
+    // Empty files share one empty buffer: a quota full of them then costs only the nodes.
+    this.#buffer = data.byteLength === 0 ? EMPTY : data.slice();
     this.#size = data.byteLength;
   }
 
@@ -102,18 +114,55 @@ export class VirtualSymlink extends VirtualNode {
   }
 }
 
-/** Byte size charged against the filesystem quota for a node's own bookkeeping. */
-export const NODE_OVERHEAD_BYTES = 64;
+/**
+ * Quota bytes charged for each node (file, directory or symlink) on top of
+ * its data, close to what the node costs the host: the object, its
+ * timestamps, a directory's entry map. Measured with `bench/wasi_fs_rss.ts`
+ * (docs/WASI.md), so a quota filled with empty files or empty directories
+ * costs host memory of the order of the quota.
+ */
+export const NODE_OVERHEAD_BYTES = 256;
 
-/** Bytes a subtree occupies for quota purposes: file data plus per-node overhead and names. */
-export function treeBytes(node: VirtualNode, seen: Set<VirtualNode> = new Set()): number {
-  if (seen.has(node)) return 0; // hard links share their data
-  seen.add(node);
+/**
+ * Quota bytes charged for each directory entry on top of its name: the map
+ * slot and the name string's header. Hard links are entries too, so a quota
+ * of links to one file is bounded like a quota of files.
+ */
+export const ENTRY_OVERHEAD_BYTES = 64;
+
+/** Quota bytes charged on top of {@linkcode NODE_OVERHEAD_BYTES} for a directory's (even empty) entry map. */
+export const DIRECTORY_OVERHEAD_BYTES = 192;
+
+/** Quota bytes of one directory entry named `name`. */
+export function entryBytes(name: string): number {
+  return ENTRY_OVERHEAD_BYTES + utf8Length(name);
+}
+
+/** Quota bytes of a node itself (not counting its entries): overhead plus data or link target. */
+export function nodeBytes(node: VirtualNode): number {
   if (node instanceof VirtualFile) return NODE_OVERHEAD_BYTES + node.size;
   if (node instanceof VirtualSymlink) return NODE_OVERHEAD_BYTES + utf8Length(node.target);
-  let total = NODE_OVERHEAD_BYTES;
-  for (const [name, child] of (node as VirtualDirectory).entries) {
-    total += utf8Length(name) + treeBytes(child, seen);
+  return NODE_OVERHEAD_BYTES + DIRECTORY_OVERHEAD_BYTES;
+}
+
+/**
+ * Bytes a subtree occupies for quota purposes: every node once (hard links
+ * share their data) and every entry. Iterative, since a tree the guest
+ * built and a host mount brought back may be very deep.
+ */
+export function treeBytes(root: VirtualNode, seen: Set<VirtualNode> = new Set()): number {
+  let total = 0;
+  const pending: VirtualNode[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    total += nodeBytes(node);
+    if (!(node instanceof VirtualDirectory)) continue;
+    for (const [name, child] of node.entries) {
+      total += entryBytes(name);
+      pending.push(child);
+    }
   }
   return total;
 }

@@ -99,7 +99,8 @@ export class WasiHost {
         `preopened trees hold ${ctx.usedBytes} bytes, over the filesystem quota of ${ctx.quotaBytes}; raise fsQuotaBytes`,
       );
     }
-    const fds = this.#fds = new FdTable();
+    const fs = new VirtualFs(ctx);
+    const fds = this.#fds = new FdTable((node) => fs.release(node));
     fds.add({ kind: "stdin", data: options.stdin ?? new Uint8Array(0), position: 0, ...stdioRights() });
     fds.add({ kind: "output", sink: this.#stdout, ...stdioRights() });
     fds.add({ kind: "output", sink: this.#stderr, ...stdioRights() });
@@ -118,7 +119,7 @@ export class WasiHost {
     const state: WasiState = {
       memory: new AbiMemory(() => this.#memory()),
       fds,
-      fs: new VirtualFs(ctx),
+      fs,
       args,
       env,
       clock,
