@@ -50,6 +50,7 @@ export const DIR_RIGHTS: bigint = r(
   defs.RIGHTS_PATH_RENAME_SOURCE,
   defs.RIGHTS_PATH_RENAME_TARGET,
   defs.RIGHTS_PATH_FILESTAT_GET,
+  defs.RIGHTS_PATH_FILESTAT_SET_SIZE,
   defs.RIGHTS_PATH_FILESTAT_SET_TIMES,
   defs.RIGHTS_FD_FILESTAT_GET,
   defs.RIGHTS_FD_FILESTAT_SET_TIMES,
@@ -177,7 +178,28 @@ export function dirHandle(table: FdTable, fd: number): DirHandle {
   return handle;
 }
 
-/** Fails with BADF unless the handle holds every bit of `needed`. */
+/**
+ * Fails with BADF unless the handle holds every bit of `needed`: the access
+ * mode rights (fd_read, fd_write), where POSIX answers EBADF too.
+ */
 export function requireRights(handle: Handle, needed: bigint): void {
   if ((handle.rightsBase & needed) !== needed) fail(defs.ERRNO_BADF);
+}
+
+/**
+ * Fails with NOTCAPABLE unless a file or directory handle holds every bit of
+ * `needed`: WASI's answer for an operation whose right was never granted or
+ * was dropped with `fd_fdstat_set_rights`. Stdio streams keep their fixed
+ * rights and are not checked here.
+ */
+export function requireCapability(handle: Handle, needed: bigint): void {
+  if (handle.kind !== "file" && handle.kind !== "dir") return;
+  if ((handle.rightsBase & needed) !== needed) fail(defs.ERRNO_NOTCAPABLE);
+}
+
+/** The directory behind `fd` when it holds the rights `needed` (NOTDIR, BADF or NOTCAPABLE otherwise). */
+export function dirWithRights(table: FdTable, fd: number, needed: bigint): DirHandle {
+  const handle = dirHandle(table, fd);
+  requireCapability(handle, needed);
+  return handle;
 }

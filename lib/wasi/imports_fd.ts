@@ -7,7 +7,7 @@
 import { defs, right } from "./_defs.ts";
 import { fail } from "./_errno.ts";
 import { writeFdstat, writeFilestat } from "./_abi_structs.ts";
-import { requireRights } from "./handles.ts";
+import { requireCapability, requireRights } from "./handles.ts";
 import type { FileHandle, Handle } from "./handles.ts";
 import { fileType } from "./fs_ops.ts";
 import type { FileStat } from "./fs_ops.ts";
@@ -16,6 +16,8 @@ import type { WasiFunction, WasiState } from "./wasi_state.ts";
 
 const READ = right(defs.RIGHTS_FD_READ);
 const WRITE = right(defs.RIGHTS_FD_WRITE);
+const SEEK = right(defs.RIGHTS_FD_SEEK);
+const TELL = right(defs.RIGHTS_FD_TELL);
 const encoder = new TextEncoder();
 
 /**
@@ -97,13 +99,14 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
 
   return {
     fd_advise: (fd: number, _offset: bigint, _len: bigint, advice: number) => {
-      fileOf(fds.get(fd));
+      requireCapability(fileOf(fds.get(fd)), right(defs.RIGHTS_FD_ADVISE));
       if (advice > defs.ADVICE_NOREUSE) fail(defs.ERRNO_INVAL);
       return defs.ERRNO_SUCCESS;
     },
     fd_allocate: (fd: number, offset: bigint, len: bigint) => {
       const handle = fileOf(fds.get(fd));
       requireRights(handle, WRITE);
+      requireCapability(handle, right(defs.RIGHTS_FD_ALLOCATE));
       const end = offsetOf(offset) + offsetOf(len);
       if (end > handle.node.size) fs.setSize(handle.node, end);
       return defs.ERRNO_SUCCESS;
@@ -117,7 +120,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
       return defs.ERRNO_SUCCESS;
     },
     fd_sync: (fd: number) => {
-      fds.get(fd);
+      requireCapability(fds.get(fd), right(defs.RIGHTS_FD_SYNC));
       return defs.ERRNO_SUCCESS;
     },
     fd_fdstat_get: (fd: number, ptr: number) => {
@@ -137,6 +140,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     },
     fd_fdstat_set_flags: (fd: number, flags: number) => {
       const handle = fds.get(fd);
+      requireCapability(handle, right(defs.RIGHTS_FD_FDSTAT_SET_FLAGS));
       if ((flags & ~FDFLAGS_KNOWN) !== 0) fail(defs.ERRNO_INVAL);
       // Only APPEND and NONBLOCK can change after open; the sync flags are fixed (as on Linux).
       const changeable = defs.FDFLAGS_APPEND | defs.FDFLAGS_NONBLOCK;
@@ -155,6 +159,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     },
     fd_filestat_get: (fd: number, ptr: number) => {
       const handle = fds.get(fd);
+      requireCapability(handle, right(defs.RIGHTS_FD_FILESTAT_GET));
       const stat = handle.kind === "file" || handle.kind === "dir" ? fs.stat(handle.node) : streamStat();
       writeFilestat(memory, ptr, stat);
       return defs.ERRNO_SUCCESS;
@@ -162,18 +167,21 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     fd_filestat_set_size: (fd: number, size: bigint) => {
       const handle = fileOf(fds.get(fd), defs.ERRNO_INVAL);
       requireRights(handle, WRITE);
+      requireCapability(handle, right(defs.RIGHTS_FD_FILESTAT_SET_SIZE));
       fs.setSize(handle.node, offsetOf(size));
       return defs.ERRNO_SUCCESS;
     },
     fd_filestat_set_times: (fd: number, atim: bigint, mtim: bigint, flags: number) => {
       const handle = fds.get(fd);
       if (handle.kind !== "file" && handle.kind !== "dir") fail(defs.ERRNO_BADF);
+      requireCapability(handle, right(defs.RIGHTS_FD_FILESTAT_SET_TIMES));
       fs.setTimes(handle.node, atim, mtim, flags);
       return defs.ERRNO_SUCCESS;
     },
     fd_pread: (fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number) => {
       const handle = fileOf(fds.get(fd), defs.ERRNO_SPIPE);
       requireRights(handle, READ);
+      requireCapability(handle, SEEK);
       let at = offsetOf(offset);
       return scatter(iovs, iovsLen, nread, (len) => {
         const chunk = handle.node.readAt(at, len);
@@ -184,6 +192,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     fd_pwrite: (fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number) => {
       const handle = fileOf(fds.get(fd), defs.ERRNO_SPIPE);
       requireRights(handle, WRITE);
+      requireCapability(handle, SEEK);
       const data = gatherViews(iovs, iovsLen);
       memory.bytes(nwritten, 4);
       // Like Linux, an append-mode descriptor appends even for pwrite.
@@ -228,6 +237,8 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     fd_seek: (fd: number, offset: bigint, whence: number, newOffsetPtr: number) => {
       const handle = fileOf(fds.get(fd), defs.ERRNO_SPIPE);
       const delta = BigInt.asIntN(64, offset);
+      // Asking where the file position is (CUR + 0) is fd_tell's right; moving it is fd_seek's.
+      requireCapability(handle, whence === defs.WHENCE_CUR && delta === 0n ? TELL : SEEK);
       let base: bigint;
       if (whence === defs.WHENCE_SET) base = 0n;
       else if (whence === defs.WHENCE_CUR) base = BigInt(handle.position);
@@ -243,6 +254,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     },
     fd_tell: (fd: number, ptr: number) => {
       const handle = fileOf(fds.get(fd), defs.ERRNO_SPIPE);
+      requireCapability(handle, TELL);
       memory.setU64(ptr, BigInt(handle.position));
       return defs.ERRNO_SUCCESS;
     },
@@ -265,6 +277,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     fd_readdir: (fd: number, buf: number, bufLen: number, cookie: bigint, bufUsedPtr: number) => {
       const handle = fds.get(fd);
       if (handle.kind !== "dir") fail(defs.ERRNO_NOTDIR);
+      requireCapability(handle, right(defs.RIGHTS_FD_READDIR));
       const dir = handle.node;
       const out = memory.bytes(buf, bufLen);
       memory.bytes(bufUsedPtr, 4);

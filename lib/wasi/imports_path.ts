@@ -8,7 +8,7 @@
 import { defs } from "./_defs.ts";
 import { fail, WasiErrno } from "./_errno.ts";
 import { writeFilestat } from "./_abi_structs.ts";
-import { DIR_RIGHTS, dirHandle, FILE_RIGHTS, WRITE_RIGHTS } from "./handles.ts";
+import { DIR_RIGHTS, dirWithRights, FILE_RIGHTS, WRITE_RIGHTS } from "./handles.ts";
 import { lookup } from "./path_walk.ts";
 import { VirtualDirectory } from "./vfs.ts";
 import type { VirtualFile } from "./vfs.ts";
@@ -16,30 +16,48 @@ import type { WasiFunction, WasiState } from "./wasi_state.ts";
 import { right } from "./_defs.ts";
 
 const FOLLOW = 1; // lookupflags.symlink_follow
+const R = {
+  OPEN: right(defs.RIGHTS_PATH_OPEN),
+  CREATE_FILE: right(defs.RIGHTS_PATH_CREATE_FILE),
+  TRUNCATE: right(defs.RIGHTS_PATH_FILESTAT_SET_SIZE),
+  CREATE_DIRECTORY: right(defs.RIGHTS_PATH_CREATE_DIRECTORY),
+  REMOVE_DIRECTORY: right(defs.RIGHTS_PATH_REMOVE_DIRECTORY),
+  UNLINK_FILE: right(defs.RIGHTS_PATH_UNLINK_FILE),
+  FILESTAT_GET: right(defs.RIGHTS_PATH_FILESTAT_GET),
+  FILESTAT_SET_TIMES: right(defs.RIGHTS_PATH_FILESTAT_SET_TIMES),
+  LINK_SOURCE: right(defs.RIGHTS_PATH_LINK_SOURCE),
+  LINK_TARGET: right(defs.RIGHTS_PATH_LINK_TARGET),
+  RENAME_SOURCE: right(defs.RIGHTS_PATH_RENAME_SOURCE),
+  RENAME_TARGET: right(defs.RIGHTS_PATH_RENAME_TARGET),
+  SYMLINK: right(defs.RIGHTS_PATH_SYMLINK),
+  READLINK: right(defs.RIGHTS_PATH_READLINK),
+};
 const READ_MODE_RIGHTS = right(defs.RIGHTS_FD_READ) | right(defs.RIGHTS_FD_READDIR);
 const OFLAGS_KNOWN = defs.OFLAGS_CREAT | defs.OFLAGS_DIRECTORY | defs.OFLAGS_EXCL | defs.OFLAGS_TRUNC;
 
 /** Builds the `path_*` functions over `state`. */
 export function pathImports(state: WasiState): Record<string, WasiFunction> {
   const { memory, fds, fs } = state;
-  const dirOf = (fd: number) => dirHandle(fds, fd).node;
+  // Every path function needs its own right on the directory descriptor;
+  // without it the call is NOTCAPABLE before the path is even read.
+  const dirOf = (fd: number, needed: bigint) => dirWithRights(fds, fd, needed).node;
 
   return {
     path_create_directory: (fd: number, pathPtr: number, pathLen: number) => {
-      const dir = dirOf(fd);
+      const dir = dirOf(fd, R.CREATE_DIRECTORY);
       fs.createDirectory(dir, memory.path(pathPtr, pathLen));
       return defs.ERRNO_SUCCESS;
     },
     path_remove_directory: (fd: number, pathPtr: number, pathLen: number) => {
-      fs.removeDirectory(dirOf(fd), memory.path(pathPtr, pathLen));
+      fs.removeDirectory(dirOf(fd, R.REMOVE_DIRECTORY), memory.path(pathPtr, pathLen));
       return defs.ERRNO_SUCCESS;
     },
     path_unlink_file: (fd: number, pathPtr: number, pathLen: number) => {
-      fs.unlinkFile(dirOf(fd), memory.path(pathPtr, pathLen));
+      fs.unlinkFile(dirOf(fd, R.UNLINK_FILE), memory.path(pathPtr, pathLen));
       return defs.ERRNO_SUCCESS;
     },
     path_filestat_get: (fd: number, flags: number, pathPtr: number, pathLen: number, statPtr: number) => {
-      const node = lookup(dirOf(fd), memory.path(pathPtr, pathLen), (flags & FOLLOW) !== 0);
+      const node = lookup(dirOf(fd, R.FILESTAT_GET), memory.path(pathPtr, pathLen), (flags & FOLLOW) !== 0);
       writeFilestat(memory, statPtr, fs.stat(node));
       return defs.ERRNO_SUCCESS;
     },
@@ -52,7 +70,7 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       mtim: bigint,
       fstFlags: number,
     ) => {
-      const node = lookup(dirOf(fd), memory.path(pathPtr, pathLen), (flags & FOLLOW) !== 0);
+      const node = lookup(dirOf(fd, R.FILESTAT_SET_TIMES), memory.path(pathPtr, pathLen), (flags & FOLLOW) !== 0);
       fs.setTimes(node, atim, mtim, fstFlags);
       return defs.ERRNO_SUCCESS;
     },
@@ -65,24 +83,24 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       newPtr: number,
       newLen: number,
     ) => {
-      const oldDir = dirOf(oldFd);
-      const newDir = dirOf(newFd);
+      const oldDir = dirOf(oldFd, R.LINK_SOURCE);
+      const newDir = dirOf(newFd, R.LINK_TARGET);
       fs.link(oldDir, memory.path(oldPtr, oldLen), (oldFlags & FOLLOW) !== 0, newDir, memory.path(newPtr, newLen));
       return defs.ERRNO_SUCCESS;
     },
     path_rename: (oldFd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) => {
-      const oldDir = dirOf(oldFd);
-      const newDir = dirOf(newFd);
+      const oldDir = dirOf(oldFd, R.RENAME_SOURCE);
+      const newDir = dirOf(newFd, R.RENAME_TARGET);
       fs.rename(oldDir, memory.path(oldPtr, oldLen), newDir, memory.path(newPtr, newLen));
       return defs.ERRNO_SUCCESS;
     },
     path_symlink: (oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number) => {
-      const target = memory.path(oldPtr, oldLen);
-      fs.symlink(target, dirOf(fd), memory.path(newPtr, newLen));
+      const dir = dirOf(fd, R.SYMLINK);
+      fs.symlink(memory.path(oldPtr, oldLen), dir, memory.path(newPtr, newLen));
       return defs.ERRNO_SUCCESS;
     },
     path_readlink: (fd: number, pathPtr: number, pathLen: number, buf: number, bufLen: number, usedPtr: number) => {
-      const target = new TextEncoder().encode(fs.readlink(dirOf(fd), memory.path(pathPtr, pathLen)));
+      const target = new TextEncoder().encode(fs.readlink(dirOf(fd, R.READLINK), memory.path(pathPtr, pathLen)));
       // Like POSIX readlink, a short buffer gets a truncated target.
       const shown = target.subarray(0, Math.min(target.byteLength, bufLen >>> 0));
       memory.bytes(usedPtr, 4);
@@ -101,12 +119,17 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       fdflags: number,
       openedPtr: number,
     ) => {
-      const dirHandleObj = dirHandle(fds, fd);
+      let needed = R.OPEN;
+      if ((oflags & defs.OFLAGS_CREAT) !== 0) needed |= R.CREATE_FILE;
+      if ((oflags & defs.OFLAGS_TRUNC) !== 0) needed |= R.TRUNCATE;
+      const parent = dirWithRights(fds, fd, needed);
       const path = memory.path(pathPtr, pathLen);
       memory.bytes(openedPtr, 4);
       if ((oflags & ~OFLAGS_KNOWN) !== 0) fail(defs.ERRNO_INVAL);
-      // As in wasmtime: the access mode follows from the rights asked for, read when none are.
-      const base = BigInt.asUintN(64, rightsBase);
+      // The new descriptor can hold only what the directory lets it inherit
+      // (silently narrowed, as in wasmtime's rights model). As in wasmtime,
+      // the access mode follows from the rights asked for, read when none are.
+      const base = BigInt.asUintN(64, rightsBase) & parent.rightsInheriting;
       let write = (base & WRITE_RIGHTS) !== 0n;
       const read = (base & READ_MODE_RIGHTS) !== 0n || !write;
       const request = {
@@ -119,7 +142,7 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       };
       let node;
       try {
-        node = fs.open(dirHandleObj.node, path, request);
+        node = fs.open(parent.node, path, request);
       } catch (err) {
         // Go's wasip1 port opens O_RDONLY files asking for every file right
         // except fd_write (fd_filestat_set_size included). Such a request
@@ -128,7 +151,7 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
         const readIntent = read && (base & right(defs.RIGHTS_FD_WRITE)) === 0n && !request.truncate;
         if (!(err instanceof WasiErrno) || err.errno !== defs.ERRNO_ROFS || !write || !readIntent) throw err;
         write = false;
-        node = fs.open(dirHandleObj.node, path, { ...request, write });
+        node = fs.open(parent.node, path, { ...request, write });
       }
       const flags = fdflags & 0x1f;
       let opened: number;
@@ -136,12 +159,12 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
         opened = fds.add({
           kind: "dir",
           node,
-          rightsBase: DIR_RIGHTS,
-          rightsInheriting: DIR_RIGHTS | FILE_RIGHTS,
+          rightsBase: DIR_RIGHTS & parent.rightsInheriting,
+          rightsInheriting: (DIR_RIGHTS | FILE_RIGHTS) & parent.rightsInheriting,
           fdflags: flags,
         });
       } else {
-        let rights = FILE_RIGHTS;
+        let rights = FILE_RIGHTS & parent.rightsInheriting;
         if (!write) rights &= ~WRITE_RIGHTS;
         if (!read) rights &= ~right(defs.RIGHTS_FD_READ);
         opened = fds.add({
