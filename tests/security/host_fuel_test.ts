@@ -37,4 +37,30 @@ test("soch_write of a 512 KiB buffer, in a loop, under a 10,000 budget ends OutO
   assert.is(await rich.call("flood"), 10);
 });
 
+/** Writes 512 KiB to stdout ten times with fd_write. */
+const HUGE_STDOUT = `(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 9)
+  (func (export "flood") (result i32) (local $i i32)
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const 524288))
+    (loop $again
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (i32.const 10))))
+    (local.get $i)))`;
+
+test("WASI fd_write of a 512 KiB buffer, in a loop, under a 10,000 budget ends OutOfFuel; the record shows the bytes", async () => {
+  let chunks = 0;
+  const runtime = new WasmSandboxRuntime({ fuel: 10_000n });
+  const plugin = await runtime.loadPlugin("p", await wat(HUGE_STDOUT), {
+    capabilities: [grant("wasi:stdio")],
+    onStdout: () => void chunks++,
+  });
+  assert.is(await errorCode(plugin.call("flood")), "OutOfFuel");
+  assert.is(chunks, 1, "one write reached the host");
+  const [record] = runtime.audit.events().events;
+  assert.equal([record.function, record.bytesIn, record.result], ["fd_write", 524_288, 0]);
+});
+
 test.run();
