@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { AuditLog } from "../../lib/audit/audit_log.ts";
 import { jsonLinesFileSink } from "../../lib/audit/jsonl_file_sink.ts";
 import { readAuditTail, verifyAuditFile } from "../../lib/audit/verify_audit.ts";
-import type { AuditEventInput } from "../../lib/audit/audit_event.ts";
+import type { AuditEventInput, SealedAuditRecord } from "../../lib/audit/audit_event.ts";
 import { SandboxError } from "../../lib/errors.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -92,6 +92,22 @@ test("a truncated file is not appended to", async () => {
   } catch (err) {
     assert.match((err as Error).message, "does not verify");
   }
+});
+
+test("before ready() writeSync() takes nothing; after it, a batch is in the file when writeSync() returns", async () => {
+  const path = join(await tempDir(), "audit.jsonl");
+  const sink = jsonLinesFileSink(path);
+  let lines: string[] = [];
+  let records: SealedAuditRecord[] = [];
+  const log = new AuditLog({ sinks: [{ write: (r, l) => void (records = [...r], lines = [...l]) }] });
+  log.record(input);
+  await log.close();
+  assert.is(sink.writeSync!(records, lines), false, "not open yet");
+  await sink.ready!();
+  assert.is(sink.writeSync!(records, lines), true);
+  assert.is(readFileSync(path, "utf8"), lines[0] + "\n");
+  await sink.close?.();
+  assert.ok((await verifyAuditFile(path)).ok);
 });
 
 test.run();
