@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { readAssemblyScriptString } from "../memory/assemblyscript_strings.ts";
+import { readAssemblyScriptStringPrefix } from "../memory/assemblyscript_strings.ts";
 import type { GuestMemory } from "../memory/guest_memory.ts";
 import { Capabilities } from "./capabilities.ts";
 import { HostUnwind } from "./host_unwind.ts";
@@ -17,10 +17,19 @@ import type { HostFunctionRegistrar } from "./registrar.ts";
 /** Thrown by `env.abort`: the plugin aborted (an assertion or an uncaught error). */
 export class GuestAbort extends HostUnwind {}
 
+/** The most characters of a guest string `abort` and `trace` show. */
+export const MAX_SHOWN_CHARS = 4096;
+
+/**
+ * The guest string at `ptr`, of which only the first {@linkcode MAX_SHOWN_CHARS}
+ * are decoded: a guest claiming a 16 MiB string costs the host no more than
+ * a short one. A cut is marked, never silent.
+ */
 function stringOrPlaceholder(memory: GuestMemory, ptr: number): string {
   if (ptr >>> 0 === 0) return "";
   try {
-    return readAssemblyScriptString(memory, ptr).slice(0, 4096);
+    const { text, units } = readAssemblyScriptStringPrefix(memory, ptr, MAX_SHOWN_CHARS);
+    return text.length < units ? `${text}… [cut: ${units} characters in all]` : text;
   } catch {
     return `<unreadable string at ${ptr >>> 0}>`;
   }

@@ -37,13 +37,43 @@ export interface SochScope {
 }
 
 const MINT = Symbol("mint");
+
+/**
+ * A deep, frozen copy of a scope, taken once at grant(): later changes to
+ * the host's own objects (pushing onto an array it passed in) cannot widen
+ * the token. Only plain data can be copied faithfully, so anything else —
+ * functions, class instances, typed arrays, cycles — is refused.
+ */
+function frozenCopy(value: unknown, path: string, ancestors: Set<object>): unknown {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "function" || typeof value === "symbol") {
+      throw new SandboxError("InvalidArgument", `grant(): ${path} is a ${typeof value}; a scope holds plain data only`);
+    }
+    return value;
+  }
+  if (ancestors.has(value)) throw new SandboxError("InvalidArgument", `grant(): ${path} refers back to itself`);
+  const proto = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value);
+  if (!isArray && proto !== Object.prototype && proto !== null) {
+    throw new SandboxError("InvalidArgument", `grant(): ${path} is not a plain object or array; a scope holds plain data only`);
+  }
+  ancestors.add(value);
+  const copy: Record<string, unknown> | unknown[] = isArray ? [] : {};
+  for (const key of Object.keys(value)) {
+    const item = frozenCopy((value as Record<string, unknown>)[key], isArray ? `${path}[${key}]` : `${path}.${key}`, ancestors);
+    // defineProperty, not assignment: a "__proto__" key stays data instead of setting the prototype.
+    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  ancestors.delete(value);
+  return Object.freeze(copy);
+}
 const minted = new WeakSet<object>();
 
 /** A granted capability. Create one with {@linkcode grant}; the constructor refuses anyone else. */
 export class CapabilityToken<Scope = unknown> {
   /** The capability this token grants, e.g. `"soch:read"`. */
   readonly capability: string;
-  /** Capability-specific limits (a {@linkcode SochScope}, an exec policy...). */
+  /** Capability-specific limits (a {@linkcode SochScope}, an exec policy...): a deep, frozen copy made at grant(). */
   readonly scope: Readonly<Scope> | undefined;
   #revoked = false;
 
@@ -51,7 +81,7 @@ export class CapabilityToken<Scope = unknown> {
   constructor(key: symbol, capability: string, scope?: Scope) {
     if (key !== MINT) throw new SandboxError("CapabilityDenied", "capability tokens are minted only by grant()");
     this.capability = capability;
-    this.scope = scope === undefined ? undefined : Object.freeze({ ...scope });
+    this.scope = scope === undefined ? undefined : frozenCopy(scope, "scope", new Set()) as Readonly<Scope>;
     minted.add(this);
     Object.freeze(this);
   }
@@ -73,7 +103,10 @@ export class CapabilityToken<Scope = unknown> {
 }
 
 /**
- * Mints a capability token.
+ * Mints a capability token. The scope is copied deeply and frozen here, so
+ * the token means what it meant when granted whatever the caller does later
+ * with the object it passed; it must be plain data (objects, arrays and
+ * primitives), else `InvalidArgument`.
  *
  * @example
  * ```ts

@@ -4,6 +4,11 @@
  * are counted. The sink is pluggable; the default writes one structured
  * JSON line per message to stderr.
  *
+ * The rate limit runs on the host's real (monotonic) clock, never on the
+ * sandbox clock the guest sees: in deterministic mode that clock advances by
+ * a fixed step per reading, so a guest could make every message look like a
+ * new window.
+ *
  * @module
  */
 
@@ -48,24 +53,38 @@ export const DEFAULT_LOG_LIMITS: Readonly<GuestLogLimits> = Object.freeze({
 
 const lenientUtf8 = new TextDecoder("utf-8", { fatal: false });
 
+/** A real-time clock for rate limits: milliseconds, only ever moving forward. */
+export type HostClockMs = () => number;
+
+/** The host's monotonic clock (not the wall clock, which can jump back). */
+export const hostMonotonicMs: HostClockMs = () => performance.now();
+
 /** Rate limiting and formatting for one sandbox. */
 export class GuestLogGate {
   readonly #limits: GuestLogLimits;
+  readonly #now: HostClockMs;
   #windowStart = -Infinity;
   #inWindow = 0;
   /** Messages dropped by the rate limit so far. */
   dropped = 0;
 
-  constructor(limits: Partial<GuestLogLimits> = {}) {
+  /**
+   * @param limits overrides of {@linkcode DEFAULT_LOG_LIMITS}.
+   * @param now the real clock the rate limit reads; inject one in tests.
+   *   Never pass the sandbox's guest-visible clock.
+   */
+  constructor(limits: Partial<GuestLogLimits> = {}, now: HostClockMs = hostMonotonicMs) {
     this.#limits = { ...DEFAULT_LOG_LIMITS, ...limits };
+    this.#now = now;
   }
 
   get maxMessageBytes(): number {
     return this.#limits.maxMessageBytes;
   }
 
-  /** True when a message at `nowMs` is within the rate limit (and counts it); false counts a drop. */
-  admit(nowMs: number): boolean {
+  /** True when a message now is within the rate limit (and counts it); false counts a drop. */
+  admit(): boolean {
+    const nowMs = this.#now();
     if (nowMs - this.#windowStart >= this.#limits.windowMs) {
       this.#windowStart = nowMs;
       this.#inWindow = 0;

@@ -17,6 +17,7 @@ export interface PlatformSandboxDeps {
   /** The sandbox's clock (shared with WASI, so both see one time). */
   realtimeNs(): bigint;
   logger: HostLogger;
+  /** Rate limit and caps of `log_message`; it keeps its own real clock, separate from `realtimeNs`. */
   logGate: GuestLogGate;
   /** The `sandbox_exec` implementation, when exec is available. */
   sandboxExec?: HostFunction;
@@ -37,8 +38,11 @@ export function platformSandboxNamespace(deps: PlatformSandboxDeps): HostFunctio
       capability: Capabilities.SandboxLog,
       call(ctx, level: number, msgPtr: number, msgLen: number) {
         ctx.memory.check(msgPtr, msgLen); // the whole range must be valid, even if cut below
+        // Read the sandbox clock whether or not the message is admitted: in deterministic mode each
+        // reading advances it, and what the guest sees must not depend on the host's real time.
         const time = Number(deps.realtimeNs() / NS_PER_MS);
-        if (!deps.logGate.admit(time)) return;
+        // The rate limit reads the host's real clock (inside the gate), never the sandbox's.
+        if (!deps.logGate.admit()) return;
         const kept = Math.min(msgLen >>> 0, deps.logGate.maxMessageBytes);
         ctx.bytesIn += kept;
         deps.logger({

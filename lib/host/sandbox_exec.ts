@@ -3,7 +3,9 @@
  * (docs/ABI.md, docs/EXEC.md): a command run under the policy carried by the
  * plugin's `sandbox:exec` token. A request the policy refuses is
  * PERMISSION_DENIED and runs nothing; a malformed or oversized one is
- * INVALID_ARGUMENT; a command that ran — even one that timed out, was
+ * INVALID_ARGUMENT, and so is an out buffer `[out_ptr, out_ptr + out_cap)`
+ * outside guest memory — checked before the command runs, so -3 always
+ * means nothing ran; a command that ran — even one that timed out, was
  * truncated or failed to start — answers with the JSON response.
  *
  * @module
@@ -35,6 +37,9 @@ export function sandboxExecFunction(state: ExecState): HostFunction {
     call(ctx, reqPtr: number, reqLen: number, outPtr: number, outCap: number) {
       if (reqLen >>> 0 > REQUEST_LIMITS.requestBytes) return BigInt(AbiCode.INVALID_ARGUMENT);
       const bytes = ctx.memory.read(reqPtr, reqLen);
+      // The whole out buffer is checked before anything runs (InvalidArgument → INVALID_ARGUMENT),
+      // so -3 always means "nothing ran" and a guest that retries never runs a command twice.
+      ctx.memory.check(outPtr, outCap);
       ctx.bytesIn += bytes.byteLength;
       const request = parseExecRequest(bytes); // InvalidArgument → INVALID_ARGUMENT
       const policy = execPolicyOf(ctx.token?.scope as Partial<SandboxPolicy> | undefined);
