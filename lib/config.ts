@@ -33,7 +33,11 @@ export interface SandboxConfig {
   fuel: bigint | undefined;
   /** Overrides of the fuel cost model (default: Wasmtime's, 1 per operator). */
   fuelCosts: Partial<CostTable> | undefined;
-  /** Cap on captured stdout and on captured stderr, each, in bytes. Default 1 MiB. */
+  /**
+   * Cap on stdout and on stderr, each, in bytes: what is captured and
+   * streamed; beyond it output is dropped and `RunResult.stdoutTruncated` /
+   * `stderrTruncated` say so. `Infinity` for no cap. Default 1 MiB.
+   */
   maxOutputBytes: number;
   /** Total byte quota of each sandbox's virtual filesystem. Default 64 MiB. */
   fsQuotaBytes: number;

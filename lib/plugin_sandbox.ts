@@ -21,6 +21,7 @@ import { SandboxState, SandboxStateMachine } from "./sandbox_state.ts";
 import { mapGuestError, TrapReason } from "./trap_mapping.ts";
 import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, START_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "./fuel/instrument.ts";
 import { lowerArguments } from "./values.ts";
+import type { CommandResult } from "./wasi/mod.ts";
 import type { SandboxValue } from "./values.ts";
 
 /** A compiled, checked module ready to instantiate (shared by every sandbox of the same plugin bytes). */
@@ -72,12 +73,8 @@ export interface SandboxInit {
   external?: boolean;
 }
 
-/** The outcome of running a WASI command. */
-export interface RunResult {
-  exitCode: number;
-  stdout: Uint8Array;
-  stderr: Uint8Array;
-}
+/** The outcome of running a command: exit code, captured output, and whether output was cut at the cap. */
+export type RunResult = CommandResult;
 
 /** Options of one call. */
 export interface CallOptions {

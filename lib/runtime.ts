@@ -64,6 +64,12 @@ export interface PluginOptions extends Partial<SandboxConfig> {
   /** Receives stderr as the guest writes it (within the cap). */
   onStderr?: (chunk: Uint8Array) => void;
   /**
+   * Keep stdout and stderr for `run()`'s result (default true). Turn it off
+   * when `onStdout`/`onStderr` stream the output elsewhere, e.g. with
+   * `maxOutputBytes: Infinity`, so the host holds none of it.
+   */
+  captureOutput?: boolean;
+  /**
    * Where the guest runs: `"in-process"` (default) on the calling thread, or
    * `"worker"` in its own worker thread, killed when a call exceeds
    * `timeoutMs` (WASI-only plugins; see docs/ISOLATION.md).
@@ -251,8 +257,8 @@ export class WasmSandboxRuntime {
       args: options.args ?? [id],
       env: options.env ?? {},
       stdin: options.stdin,
-      stdout: { maxBytes: settings.maxOutputBytes, onData: options.onStdout },
-      stderr: { maxBytes: settings.maxOutputBytes, onData: options.onStderr },
+      stdout: { maxBytes: settings.maxOutputBytes, onData: options.onStdout, capture: options.captureOutput },
+      stderr: { maxBytes: settings.maxOutputBytes, onData: options.onStderr, capture: options.captureOutput },
       preopens: options.preopens ?? [],
       fsQuotaBytes: settings.fsQuotaBytes,
       clock,
@@ -263,8 +269,7 @@ export class WasmSandboxRuntime {
       namespaces,
       onInstance: (_instance, memory) => wasi.bindMemory(() => memory.memoryObject),
       runCommand: (instance) => {
-        const exitCode = wasi.runStart(instance);
-        return { exitCode, stdout: wasi.stdoutBytes(), stderr: wasi.stderrBytes() };
+        return wasi.commandResult(wasi.runStart(instance));
       },
     };
   }

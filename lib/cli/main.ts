@@ -36,7 +36,7 @@ run flags:
   --max-memory SIZE        cap each linear memory, e.g. 512MiB or 1GiB (default 256MiB)
   --max-memory-pages N     the same cap in 64 KiB pages
   --cache-dir DIR          keep rewritten (metered) modules on disk; DIR must be trusted
-  --max-output-bytes N     cap captured stdout and stderr, each
+  --max-output-bytes N     cap the guest's stdout and stderr, each (default: no cap); a cut is announced on stderr
   --soch FILE.json         seed the soch data (keys, values, vectors); written back when soch:write is granted
   --audit FILE             append a hash-chained JSON-lines record of every host call
   --invoke NAME            call export NAME with ARGS (numbers; i64 as 42n) instead of _start; prints the result

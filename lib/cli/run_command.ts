@@ -22,6 +22,7 @@ import type { HostMount, Preopen } from "../wasi/mod.ts";
 import { bigintFlag, integerFlag, listFlag, parseArgs, sizeFlag, stringFlag } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import type { SandboxStats } from "../plugin_types.ts";
+import type { RunResult } from "../plugin_sandbox.ts";
 import { parseDirFlag } from "./dir_flag.ts";
 import type { DirMapping } from "./dir_flag.ts";
 import { prepareOutputFile } from "./output_file.ts";
@@ -93,7 +94,8 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   const config: Partial<SandboxConfig> = {
     deterministic: args.flags.get("deterministic") === true,
     maxMemoryPages: memoryPagesFromFlags(args),
-    maxOutputBytes: integerFlag(args, "max-output-bytes"),
+    // Streamed to the terminal, never held: uncapped unless the user sets a cap.
+    maxOutputBytes: integerFlag(args, "max-output-bytes") ?? Infinity,
     maxStackDepth: integerFlag(args, "max-stack-depth"),
     fuel: bigintFlag(args, "fuel"),
     cacheDir: stringFlag(args, "cache-dir"),
@@ -129,13 +131,16 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     preopens,
     onStdout: (chunk) => void terminal.writeOut(chunk),
     onStderr: (chunk) => void terminal.writeErr(chunk),
+    captureOutput: false,
   });
 
   let exitCode: number | undefined;
   try {
     const invoke = stringFlag(args, "invoke");
     if (invoke === undefined) {
-      exitCode = (await plugin.run()).exitCode;
+      const result = await plugin.run();
+      exitCode = result.exitCode;
+      await announceTruncation(result, integerFlag(args, "max-output-bytes"), terminal);
     } else {
       const result = await plugin.call(invoke, ...args.passthrough.map(parseInvokeArgument));
       await terminal.writeOut(`${formatResult(result)}\n`);
@@ -183,6 +188,13 @@ async function optionalOutputFile(args: ParsedArgs, flag: string): Promise<Outpu
 async function reportLateError(err: unknown, terminal: Terminal): Promise<void> {
   const error = err instanceof SandboxError ? err : new SandboxError("IoError", String((err as Error)?.message ?? err), { cause: err });
   await terminal.writeErr(`error[${error.code}]: ${error.message.replaceAll("\n", " ")}\n`);
+}
+
+/** Says on stderr which stream `--max-output-bytes` cut: output is never cut silently. */
+async function announceTruncation(result: RunResult, cap: number | undefined, terminal: Terminal): Promise<void> {
+  for (const [name, cut] of [["stdout", result.stdoutTruncated], ["stderr", result.stderrTruncated]] as const) {
+    if (cut) await terminal.writeErr(`wasm-sandbox: the guest's ${name} was cut at ${cap} bytes (--max-output-bytes)\n`);
+  }
 }
 
 /** `--max-memory SIZE` or `--max-memory-pages N` (not both), in 64 KiB pages. */

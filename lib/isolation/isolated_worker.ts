@@ -18,6 +18,7 @@ import { GuestMemory } from "../memory/guest_memory.ts";
 import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, START_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
 import { mapGuestError, TrapReason } from "../trap_mapping.ts";
 import { lowerArguments } from "../values.ts";
+import type { CommandResult } from "../wasi/mod.ts";
 import { deterministicClock, runStartWithoutWasi, seededRandom, systemClock, systemRandom, WasiHost } from "../wasi/mod.ts";
 import { workerAdapter } from "../worker/host_worker.ts";
 import { encodeMessage } from "./codec.ts";
@@ -213,11 +214,10 @@ function callExport(current: Session, msg: InvokeMessage): unknown {
   }
 }
 
-function runCommand(current: Session): { exitCode: number; stdout: Uint8Array; stderr: Uint8Array } {
+function runCommand(current: Session): CommandResult {
   const wasi = current.wasi;
   if (wasi === undefined) return runStartWithoutWasi(current.instance);
-  const exitCode = wasi.runStart(current.instance);
-  return { exitCode, stdout: wasi.stdoutBytes(), stderr: wasi.stderrBytes() };
+  return wasi.commandResult(wasi.runStart(current.instance));
 }
 
 function firstExportedMemory(instance: WebAssembly.Instance): WebAssembly.Memory | undefined {

@@ -7,16 +7,23 @@
 
 /** How one output stream is captured. */
 export interface OutputOptions {
-  /** Bytes kept at most; anything beyond is dropped and `truncated` is set. */
+  /** Bytes kept at most (`Infinity` for no cap); anything beyond is dropped and `truncated` is set. */
   maxBytes: number;
   /** Called with each kept chunk as the guest writes it. */
   onData?: (chunk: Uint8Array) => void;
+  /**
+   * Keep the chunks for {@linkcode OutputSink.bytes} (default true). A host
+   * that only streams (`onData`) turns this off, so an uncapped stream costs
+   * no host memory.
+   */
+  capture?: boolean;
 }
 
 /** Collects one output stream up to its cap. */
 export class OutputSink {
   readonly #max: number;
   readonly #onData?: (chunk: Uint8Array) => void;
+  readonly #capture: boolean;
   readonly #chunks: Uint8Array[] = [];
   #length = 0;
   /** True once the guest wrote more than `maxBytes`. */
@@ -25,6 +32,7 @@ export class OutputSink {
   constructor(options: OutputOptions) {
     this.#max = Math.max(0, Math.floor(options.maxBytes));
     if (options.onData !== undefined) this.#onData = options.onData;
+    this.#capture = options.capture ?? true;
   }
 
   /** Bytes the sink can still keep before it starts dropping. */
@@ -52,16 +60,16 @@ export class OutputSink {
         kept.set(part, at);
         at += part.byteLength;
       }
-      this.#chunks.push(kept);
+      if (this.#capture) this.#chunks.push(kept);
       this.#length += keep;
       this.#onData?.(kept);
     }
     return total;
   }
 
-  /** Everything kept so far, as one array. */
+  /** Everything kept so far, as one array (empty when not capturing). */
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.#length);
+    const out = new Uint8Array(this.#chunks.reduce((n, chunk) => n + chunk.byteLength, 0));
     let at = 0;
     for (const chunk of this.#chunks) {
       out.set(chunk, at);

@@ -196,6 +196,28 @@ export class WasiHost {
   get outputTruncated(): boolean {
     return this.#stdout.truncated || this.#stderr.truncated;
   }
+
+  /** The outcome of a command that ended with `exitCode`: what it wrote, and whether any was cut. */
+  commandResult(exitCode: number): CommandResult {
+    return {
+      exitCode,
+      stdout: this.#stdout.bytes(),
+      stderr: this.#stderr.bytes(),
+      stdoutTruncated: this.#stdout.truncated,
+      stderrTruncated: this.#stderr.truncated,
+    };
+  }
+}
+
+/** How a command ended: its exit code and its output (as captured, within the cap). */
+export interface CommandResult {
+  exitCode: number;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  /** True when the guest wrote more to stdout than the cap let through (the rest was dropped). */
+  stdoutTruncated: boolean;
+  /** The same for stderr. */
+  stderrTruncated: boolean;
 }
 
 /**
@@ -203,11 +225,11 @@ export class WasiHost {
  * freestanding toolchains): exit code 0 when it returns, traps rethrown; it
  * had no way to write output.
  */
-export function runStartWithoutWasi(instance: WebAssembly.Instance): { exitCode: number; stdout: Uint8Array; stderr: Uint8Array } {
+export function runStartWithoutWasi(instance: WebAssembly.Instance): CommandResult {
   const start = instance.exports._start;
   if (typeof start !== "function") throw new SandboxError("NotFound", "the module exports no _start function");
   (start as () => unknown)();
-  return { exitCode: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0) };
+  return { exitCode: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0), stdoutTruncated: false, stderrTruncated: false };
 }
 
 function stdioRights() {
