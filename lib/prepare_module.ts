@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { SandboxConfig } from "./config.ts";
 import { SandboxError } from "./errors.ts";
 import type { PreparedModule } from "./plugin_sandbox.ts";
 import { instrument, REWRITER_VERSION } from "./fuel/instrument.ts";
@@ -26,6 +27,18 @@ export interface PrepareOptions {
   metered: boolean;
   fuelCosts: Partial<CostTable> | undefined;
   allowSharedMemory: boolean;
+}
+
+/** The rewrite options a runtime configuration implies: the runtime and `wasm-sandbox instrument` both use this. */
+export function prepareOptionsFrom(config: SandboxConfig, metered = config.fuel !== undefined): PrepareOptions {
+  return {
+    maxMemoryPages: config.maxMemoryPages,
+    maxTableElements: config.maxTableElements,
+    maxStackDepth: config.maxStackDepth,
+    metered,
+    fuelCosts: config.fuelCosts,
+    allowSharedMemory: config.allowSharedMemory,
+  };
 }
 
 /** A stable string of the options, for cache keys. */

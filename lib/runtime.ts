@@ -34,8 +34,7 @@ import { PluginSandbox } from "./plugin_sandbox.ts";
 import type { InstanceEnvironment, PreparedModule, SandboxInit } from "./plugin_sandbox.ts";
 import { isolationSettings, startIsolatedSandbox } from "./isolation/isolated_sandbox.ts";
 import type { PluginInfo, SandboxRuntimeStats } from "./plugin_types.ts";
-import { describeCompiled, prepareModule, prepareOptionsKey } from "./prepare_module.ts";
-import type { PrepareOptions } from "./prepare_module.ts";
+import { describeCompiled, prepareModule, prepareOptionsFrom, prepareOptionsKey } from "./prepare_module.ts";
 import { RewriteDiskCache } from "./rewrite_disk_cache.ts";
 import { sha256Hex } from "./sha256.ts";
 
@@ -201,14 +200,7 @@ export class WasmSandboxRuntime {
   }
 
   async #prepare(bytes: Uint8Array, settings: SandboxConfig): Promise<PreparedModule> {
-    const options: PrepareOptions = {
-      maxMemoryPages: settings.maxMemoryPages,
-      maxTableElements: settings.maxTableElements,
-      maxStackDepth: settings.maxStackDepth,
-      metered: settings.fuel !== undefined,
-      fuelCosts: settings.fuelCosts,
-      allowSharedMemory: settings.allowSharedMemory,
-    };
+    const options = prepareOptionsFrom(settings);
     const hash = await sha256Hex(bytes);
     const key = `${hash}:${prepareOptionsKey(options)}`;
     const diskCache = settings.cacheDir === undefined ? undefined : new RewriteDiskCache(settings.cacheDir);

@@ -1,13 +1,16 @@
 /**
  * `wasm-sandbox instrument IN.wasm -o OUT.wasm`: writes the same pre-metered
- * module the runtime runs, for hosts that want to ship metered modules. Its
- * remaining fuel is the exported mutable i64 global `__wasm_sandbox_fuel`
- * (docs/FUEL.md).
+ * module the runtime runs (the same rewrite function, the same defaults), for
+ * hosts that want to ship metered modules. Its remaining fuel is the exported
+ * mutable i64 global `__wasm_sandbox_fuel`, and its start function, if any,
+ * is exported as `__wasm_sandbox_start` for the host to call once it has set
+ * the budget (docs/FUEL.md).
  *
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import { instrument } from "../fuel/instrument.ts";
+import { prepareOptionsFrom, rewriteModule } from "../prepare_module.ts";
+import { assertValidModule } from "../wasm/validate.ts";
 import { defaultSandboxConfig } from "../config.ts";
 import { loadSource } from "../module_source.ts";
 import { hostPlatform } from "../platform/host_platform.ts";
@@ -32,12 +35,16 @@ export async function instrumentCommand(argv: readonly string[], terminal: Termi
   const loaded = await loadSource(input, defaultSandboxConfig().maxModuleBytes);
   if (loaded.kind !== "bytes") throw new SandboxError("InvalidArgument", "instrument needs module bytes");
   const started = performance.now();
-  const rewritten = instrument(loaded.bytes, {
-    fuel: args.flags.get("no-fuel") !== true,
-    maxStackDepth: integerFlag(args, "max-stack-depth"),
-    maxMemoryPages: integerFlag(args, "max-memory-pages"),
-    maxTableElements: integerFlag(args, "max-table-elements"),
-  });
+  // The runtime's own defaults and rewrite function: the output is exactly what `run` would execute.
+  const defaults = defaultSandboxConfig();
+  const config = {
+    ...defaults,
+    maxStackDepth: integerFlag(args, "max-stack-depth") ?? defaults.maxStackDepth,
+    maxMemoryPages: integerFlag(args, "max-memory-pages") ?? defaults.maxMemoryPages,
+    maxTableElements: integerFlag(args, "max-table-elements") ?? defaults.maxTableElements,
+  };
+  assertValidModule(loaded.bytes);
+  const rewritten = rewriteModule(loaded.bytes, prepareOptionsFrom(config, args.flags.get("no-fuel") !== true));
   const elapsedMs = performance.now() - started;
   const { fs } = await hostPlatform();
   await fs.writeFile(output, rewritten);

@@ -2,7 +2,9 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { main } from "../../lib/cli/main.ts";
-import { FUEL_GLOBAL_EXPORT } from "../../mod.ts";
+import { defaultSandboxConfig } from "../../lib/config.ts";
+import { prepareOptionsFrom, rewriteModule } from "../../lib/prepare_module.ts";
+import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT } from "../../mod.ts";
 import { fakeTerminal } from "../_helpers/fake_terminal.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { wat } from "../_helpers/wat.ts";
@@ -56,6 +58,17 @@ test("instrument writes a standalone metered module exporting its fuel global", 
   fuel.value = 1000n;
   assert.throws(() => (instance.exports._start as () => void)());
   assert.ok((fuel.value as bigint) <= 0n);
+});
+
+test("instrument writes exactly what the runtime runs: same rewrite, same defaults (depth limit and memory cap included)", async () => {
+  const dir = await tempDir();
+  const source = await wat(`(module (memory 1) (func $f (call $f)) (func (export "start_here") (call $f)))`);
+  writeFileSync(`${dir}/m.wasm`, source);
+  assert.is((await cli(["instrument", `${dir}/m.wasm`, "-o", `${dir}/out.wasm`])).code, 0);
+  const expected = rewriteModule(source, prepareOptionsFrom(defaultSandboxConfig(), true));
+  assert.equal(new Uint8Array(readFileSync(`${dir}/out.wasm`)), expected);
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(expected)).map((e) => e.name);
+  assert.ok(exports.includes(DEPTH_GLOBAL_EXPORT), "the default depth limit is injected");
 });
 
 test("bad numbers are InvalidArgument", async () => {
