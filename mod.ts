@@ -18,6 +18,8 @@ export { exec } from "./lib/exec/exec.ts";
 export { closeExecWorker, execSync } from "./lib/exec/exec_sync.ts";
 export { encodeExecResponse } from "./lib/exec/outcome.ts";
 export type { ExecOutcome, ExecResponse } from "./lib/exec/outcome.ts";
+export type { IsolationLevel } from "./lib/exec/isolation.ts";
+export type { ExecEvent, ExecObserver } from "./lib/host/sandbox_exec.ts";
 export { defaultSandboxPolicy, validateSandboxPolicy } from "./lib/exec/policy.ts";
 export type { FilesystemView, NetworkIsolation, ProcessIsolation, ResourceLimits, SandboxPolicy } from "./lib/exec/policy.ts";
 export { parseExecRequest } from "./lib/exec/request.ts";

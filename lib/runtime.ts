@@ -21,6 +21,7 @@ import { deterministicClock, runStartWithoutWasi, seededRandom, systemClock, sys
 import type { Preopen } from "./wasi/mod.ts";
 import { Capabilities, CapabilitySet, isCapabilityToken } from "./host/capabilities.ts";
 import { execPolicyOf, sandboxExecFunction } from "./host/sandbox_exec.ts";
+import type { ExecObserver } from "./host/sandbox_exec.ts";
 import { validateSandboxPolicy } from "./exec/policy.ts";
 import type { SandboxPolicy } from "./exec/policy.ts";
 import { createExecState } from "./exec/state.ts";
@@ -50,6 +51,8 @@ export interface PluginOptions extends Partial<SandboxConfig> {
   recorder?: HostCallRecorder;
   /** Where AssemblyScript `trace` output goes (default: dropped). */
   onTrace?: (message: string) => void;
+  /** Told of each `sandbox_exec` request: ran (with the isolation it got), denied or invalid, and why. */
+  onExec?: ExecObserver;
   /** WASI argv, argv[0] included. Default: `[id]`. */
   args?: string[];
   /** WASI environment: only what is given here, never the host's. */
@@ -238,7 +241,7 @@ export class WasmSandboxRuntime {
         realtimeNs: () => clock.realtimeNs(),
         logger: settings.logger,
         logGate,
-        sandboxExec: sandboxExecFunction(execState),
+        sandboxExec: sandboxExecFunction(execState, options.onExec),
       }),
     ];
     const namespaces: LinkableNamespace[] = [...builtins, ...(options.registrars ?? [])]

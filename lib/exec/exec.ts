@@ -73,6 +73,7 @@ export async function execApproved(
     stdoutTruncated: result.stdoutTruncated,
     stderrTruncated: result.stderrTruncated,
     output: request.output,
+    isolation: wrapped.isolation,
   };
   if (result.error !== undefined) response.error = result.error;
   if (result.stdinError !== undefined) response.stdinError = result.stdinError;

@@ -29,6 +29,8 @@ function failed(message: string, output: OutputEncoding, timedOut: boolean): Exe
     response: {
       exitCode: null, signal: null, stdout: new Uint8Array(), stderr: new Uint8Array(), durationMs: 0,
       timedOut, truncated: false, stdoutTruncated: false, stderrTruncated: false, output, error: message,
+      // The worker failed before it could report which wrapper it used.
+      isolation: "unknown",
     },
   };
 }

@@ -30,6 +30,7 @@ serveSyncCalls(
         exitCode: null, signal: null, stdout: new Uint8Array(), stderr: new Uint8Array(), durationMs: 0,
         timedOut: false, truncated: false, stdoutTruncated: false, stderrTruncated: false, output: "utf8",
         error: `exec failed in the host: ${String((err as Error)?.message ?? err).slice(0, 1024)}`,
+        isolation: "unknown",
       },
     }),
 );

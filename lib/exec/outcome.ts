@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { IsolationLevel } from "./isolation.ts";
 import type { OutputEncoding } from "./request.ts";
 
 /** What happened to a command that passed the policy. */
@@ -30,6 +31,8 @@ export interface ExecResponse {
   stdinError?: string;
   /** How stdout/stderr are encoded by {@linkcode encodeExecResponse}. */
   output: OutputEncoding;
+  /** The isolation the command actually ran under (docs/EXEC.md says what each level guarantees). */
+  isolation: IsolationLevel;
 }
 
 /**
@@ -81,6 +84,7 @@ export function encodeExecResponse(response: ExecResponse): Uint8Array {
     truncated: response.truncated,
     stdout_truncated: response.stdoutTruncated,
     stderr_truncated: response.stderrTruncated,
+    isolation: response.isolation,
   };
   if (response.error !== undefined) json.error = response.error;
   if (response.stdinError !== undefined) json.stdin_error = response.stdinError;

@@ -6,7 +6,15 @@
  */
 import { SandboxError } from "../errors.ts";
 
-/** How the command is cut off from the host network when `allowNetwork` is false. */
+/**
+ * How the command is cut off from the host when `allowNetwork` is false:
+ * - `"auto"` (default): bubblewrap, the only level that also hides
+ *   path-named host UNIX sockets; without it exec is denied;
+ * - `"bwrap"`: bubblewrap, also when the network is on (for its file-system view);
+ * - `"netns"`: explicitly accepts network and IPC namespaces only — no
+ *   TCP/UDP or abstract sockets, but path-named UNIX sockets stay reachable;
+ * - `"none"`: explicitly opts out; the command shares the host network.
+ */
 export type NetworkIsolation = "auto" | "netns" | "bwrap" | "none";
 
 /** How the command's process tree is contained (and killed as a whole). */
@@ -53,7 +61,10 @@ export interface SandboxPolicy {
   environmentWhitelist: string[];
   /** Executions per sandbox before further requests are denied (see `ExecState.reset`). */
   maxExecutions: number;
-  /** Mechanism that enforces `allowNetwork: false`. "auto" picks netns, then bwrap; "none" opts out. */
+  /**
+   * Mechanism that enforces `allowNetwork: false` (see {@linkcode NetworkIsolation}).
+   * "auto" takes bubblewrap or denies; a weaker level runs only when named here.
+   */
   networkIsolation: NetworkIsolation;
   /**
    * Process containment. "pidns" runs the command as init of a fresh PID

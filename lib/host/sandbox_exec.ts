@@ -16,6 +16,7 @@ import { defaultSandboxPolicy } from "../exec/policy.ts";
 import type { SandboxPolicy } from "../exec/policy.ts";
 import { parseExecRequest, REQUEST_LIMITS } from "../exec/request.ts";
 import type { ExecState } from "../exec/state.ts";
+import type { IsolationLevel } from "../exec/isolation.ts";
 import { AbiCode } from "./abi_codes.ts";
 import { Capabilities } from "./capabilities.ts";
 import type { HostFunction } from "./registrar.ts";
@@ -28,8 +29,39 @@ export function execPolicyOf(scope: Partial<SandboxPolicy> | undefined): Sandbox
   return { ...defaultSandboxPolicy(), ...scope };
 }
 
-/** The `sandbox_exec` host function of one sandbox, counting its executions in `state`. */
-export function sandboxExecFunction(state: ExecState): HostFunction {
+/** What the host learns about one `sandbox_exec` request that got as far as the policy. */
+export interface ExecEvent {
+  pluginId: string;
+  /** The command as the guest named it. */
+  command: string;
+  /** `ran` (the command started), `denied` (by the policy: nothing ran) or `invalid` (nothing ran). */
+  outcome: "ran" | "denied" | "invalid";
+  /** With `ran`: the isolation the command actually got (docs/EXEC.md). */
+  isolation?: IsolationLevel;
+  /** With `ran`: the exit code (`null` when killed or never started). */
+  exitCode?: number | null;
+  /** With `denied` / `invalid`: why; with `ran`: the host error, if any. */
+  reason?: string;
+}
+
+/** Receives an {@linkcode ExecEvent} per request; runs on the calling thread, so keep it quick. */
+export type ExecObserver = (event: ExecEvent) => void;
+
+function notify(observer: ExecObserver | undefined, event: ExecEvent): void {
+  if (observer === undefined) return;
+  try {
+    observer(event);
+  } catch (err) {
+    // A faulty observer must not change what the guest is told (the command may have run).
+    console.error(`wasm-sandbox: the exec observer threw: ${String(err instanceof Error ? err.message : err)}`);
+  }
+}
+
+/**
+ * The `sandbox_exec` host function of one sandbox, counting its executions
+ * in `state` and reporting each outcome to `observer`.
+ */
+export function sandboxExecFunction(state: ExecState, observer?: ExecObserver): HostFunction {
   return {
     params: ["i32", "i32", "i32", "i32"],
     results: ["i64"],
@@ -44,9 +76,19 @@ export function sandboxExecFunction(state: ExecState): HostFunction {
       const request = parseExecRequest(bytes); // InvalidArgument → INVALID_ARGUMENT
       const policy = execPolicyOf(ctx.token?.scope as Partial<SandboxPolicy> | undefined);
       const outcome = execSync(request, policy, state);
-      if (outcome.kind === "denied") return BigInt(AbiCode.PERMISSION_DENIED);
-      if (outcome.kind === "invalid") return BigInt(AbiCode.INVALID_ARGUMENT);
-      return ctx.respond(encodeExecResponse(outcome.response), outPtr, outCap);
+      const event: ExecEvent = { pluginId: ctx.pluginId, command: request.command, outcome: outcome.kind };
+      if (outcome.kind !== "ran") {
+        notify(observer, { ...event, reason: outcome.reason });
+        return BigInt(outcome.kind === "denied" ? AbiCode.PERMISSION_DENIED : AbiCode.INVALID_ARGUMENT);
+      }
+      const { response } = outcome;
+      notify(observer, {
+        ...event,
+        isolation: response.isolation,
+        exitCode: response.exitCode,
+        ...(response.error === undefined ? {} : { reason: response.error }),
+      });
+      return ctx.respond(encodeExecResponse(response), outPtr, outCap);
     },
   };
 }

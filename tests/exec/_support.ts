@@ -1,16 +1,28 @@
 // Shared fixtures for the exec tests (node:fs works on both runtimes; tests are not the core).
 import { mkdirSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { probeIsolation } from "../../lib/exec/isolation.ts";
 import { defaultSandboxPolicy } from "../../lib/exec/policy.ts";
+import { commandRunner } from "../../lib/exec/runner.ts";
 import type { SandboxPolicy } from "../../lib/exec/policy.ts";
 import type { ExecOutcome, ExecResponse } from "../../lib/exec/outcome.ts";
 import type { ExecRequest } from "../../lib/exec/request.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
-/** A policy allowing `commands` in a fresh working directory. */
+/** True when bubblewrap works here, so the default policy (network off) can run commands at all. */
+export async function hasBwrap(): Promise<boolean> {
+  return (await probeIsolation(await commandRunner())).bwrap;
+}
+
+/**
+ * A policy allowing `commands` in a fresh working directory. Where bubblewrap
+ * is missing the default would refuse every command, so the behaviour tests
+ * name the weaker "netns" level instead (tests/security covers the default).
+ */
 export async function policyFor(commands: string[], extra: Partial<SandboxPolicy> = {}): Promise<SandboxPolicy> {
   const dir = realpathSync(await tempDir("wasm-sandbox-exec-"));
   mkdirSync(`${dir}/sub`);
-  return { ...defaultSandboxPolicy(), allowedCommands: commands, workingDirectory: dir, maxExecutionTimeMs: 5000, ...extra };
+  const base = { ...defaultSandboxPolicy(), networkIsolation: (await hasBwrap()) ? "auto" as const : "netns" as const };
+  return { ...base, allowedCommands: commands, workingDirectory: dir, maxExecutionTimeMs: 5000, ...extra };
 }
 
 /** A request with defaults filled in. */
