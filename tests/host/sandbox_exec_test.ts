@@ -1,6 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { grant, WasmSandboxRuntime } from "../../mod.ts";
+import type { ExecEvent, ExecObserver } from "../../mod.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { wat } from "../_helpers/wat.ts";
 
@@ -14,12 +15,13 @@ const GUEST = `(module
     (call $exec (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
   (func (export "take") (param i32 i32) (result i64) (call $take (local.get 0) (local.get 1))))`;
 
-async function setup(policy: Record<string, unknown> | undefined) {
+async function setup(policy: Record<string, unknown> | undefined, onExec?: ExecObserver) {
   const records: string[] = [];
   const runtime = new WasmSandboxRuntime();
   const plugin = await runtime.loadPlugin("p", await wat(GUEST), {
     capabilities: [grant("sandbox:exec", policy)],
     recorder: { record: (e) => records.push(`${e.function}:${String(e.result)}`) },
+    onExec,
   });
   const exec = (request: unknown, outCap = 65536) => {
     const len = plugin.memory.writeUtf8(0, typeof request === "string" ? request : JSON.stringify(request));
@@ -82,6 +84,42 @@ test("the execution limit is counted per sandbox and can be reset by the host", 
   assert.is(plugin.stats().executions, 2);
   plugin.resetExecutionCount();
   assert.ok(exec({ command: "true" }) > 0n);
+});
+
+test("the guest's response and the host's onExec observer both name the isolation the command got", async () => {
+  const cwd = await tempDir();
+  const events: ExecEvent[] = [];
+  const { exec, response } = await setup(
+    { allowedCommands: ["echo"], workingDirectory: cwd, networkIsolation: "none", processIsolation: "group" },
+    (e) => events.push(e),
+  );
+  const n = exec({ command: "echo", args: ["x"] });
+  assert.is(response(n).isolation, "group");
+  assert.is(exec({ command: "ls" }), -2n);
+  assert.equal(events[0], { pluginId: "p", command: "echo", outcome: "ran", isolation: "group", exitCode: 0 });
+  assert.is(events[1].outcome, "denied");
+  assert.match(events[1].reason ?? "", "is not in the policy's allowed commands");
+});
+
+test("an observer that throws does not change what the guest is told", async () => {
+  const cwd = await tempDir();
+  const { exec, response, records } = await setup(
+    { allowedCommands: ["echo"], workingDirectory: cwd, networkIsolation: "none" },
+    () => {
+      throw new Error("observer bug");
+    },
+  );
+  const error = console.error;
+  const printed: unknown[] = [];
+  console.error = (...args: unknown[]) => printed.push(args.join(" "));
+  try {
+    assert.is(response(exec({ command: "echo", args: ["once"] })).stdout, "once\n");
+  } finally {
+    console.error = error;
+  }
+  assert.match(String(printed[0]), "observer bug");
+  assert.is(records.length, 1);
+  assert.ok(!records[0].endsWith(":-6"));
 });
 
 test("a malformed policy in the token is refused at load", async () => {

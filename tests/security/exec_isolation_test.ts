@@ -8,7 +8,11 @@ import { exec } from "../../lib/exec/exec.ts";
 import { probeIsolation } from "../../lib/exec/isolation.ts";
 import { commandRunner } from "../../lib/exec/runner.ts";
 import { createExecState } from "../../lib/exec/state.ts";
-import { policyFor, ran, req, text } from "../exec/_support.ts";
+import { defaultSandboxPolicy } from "../../lib/exec/policy.ts";
+import { grant, WasmSandboxRuntime } from "../../mod.ts";
+import type { ExecEvent } from "../../mod.ts";
+import { wat } from "../_helpers/wat.ts";
+import { hasBwrap, policyFor, ran, req, text } from "../exec/_support.ts";
 
 async function listen(): Promise<{ server: Server; port: number }> {
   const server = createServer((socket) => {
@@ -50,8 +54,10 @@ test("the command is init of its own PID namespace and sees only its own process
   const policy = await policyFor(["sh"]);
   const r = ran(await exec(req("sh", ["-c", "echo $$; ls /proc | grep -c '^[0-9]'"]), policy, createExecState()));
   const [pid, count] = text(r.stdout).trim().split("\n").map(Number);
-  assert.is(pid, 1);
-  assert.ok(count <= 3, `saw ${count} processes`);
+  // Under bubblewrap its own small init is PID 1 and reaps; the command comes next.
+  const bwrapInit = r.isolation === "bwrap" ? 1 : 0;
+  assert.is(pid, 1 + bwrapInit);
+  assert.ok(count <= 3 + bwrapInit, `saw ${count} processes`);
 });
 
 test("prlimit limits reach the command", async () => {
@@ -96,6 +102,39 @@ test("bubblewrap shows only declared paths and isolates the network", async () =
     assert.is(text(ran(await exec(req("cat", [secret]), declared, createExecState())).stdout), "outside\n");
   } finally {
     server.close();
+  }
+});
+
+const EXEC_GUEST = `(module
+  (import "platform_sandbox" "sandbox_exec" (func $exec (param i32 i32 i32 i32) (result i64)))
+  (memory (export "memory") 2)
+  (func (export "exec") (param i32 i32 i32 i32) (result i64)
+    (call $exec (local.get 0) (local.get 1) (local.get 2) (local.get 3))))`;
+
+test("a guest under the default isolation gets bubblewrap, or a refusal the host and the audit log see", async () => {
+  const { workingDirectory } = await policyFor([]);
+  const records: string[] = [];
+  const events: ExecEvent[] = [];
+  const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(EXEC_GUEST), {
+    // Only the commands and directory are set: network and isolation are the defaults.
+    capabilities: [grant("sandbox:exec", { allowedCommands: ["true"], workingDirectory })],
+    recorder: { record: (e) => records.push(`${e.function}:${e.decision}:${String(e.result)}`) },
+    onExec: (e) => events.push(e),
+  });
+  assert.is(defaultSandboxPolicy().allowNetwork, false);
+  const len = plugin.memory.writeUtf8(0, JSON.stringify({ command: "true" }));
+  const n = plugin.callSync("exec", 0, len, 1024, 60000) as bigint;
+  if (await hasBwrap()) {
+    assert.ok(n > 0n, `result ${n}`);
+    assert.is(JSON.parse(plugin.memory.readUtf8(1024, Number(n))).isolation, "bwrap");
+    assert.equal(events.map((e) => [e.outcome, e.isolation]), [["ran", "bwrap"]]);
+  } else {
+    assert.is(n, -2n);
+    assert.equal(records, ["sandbox_exec:allow:-2"]);
+    assert.is(events[0].outcome, "denied");
+    assert.match(events[0].reason ?? "", "bubblewrap");
+    assert.is(plugin.stats().executions, 0);
+    console.log("  (bubblewrap is not available: checked the default refuses, audited and reported)");
   }
 });
 

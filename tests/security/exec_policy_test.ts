@@ -57,9 +57,12 @@ test("a host secret in the environment is not visible to the command", async () 
   process.env.LD_PRELOAD_TEST_ONLY = "x";
   try {
     const policy = await policyFor(["env"]);
-    const out = text(ran(await exec(req("env"), policy, createExecState())).stdout);
+    const response = ran(await exec(req("env"), policy, createExecState()));
+    const out = text(response.stdout);
     assert.not.ok(out.includes("hunter2"));
-    assert.is(out, "PATH=/usr/local/bin:/usr/bin:/bin\n");
+    // bubblewrap sets PWD to the directory it changed into (the command's own working directory).
+    const pwd = response.isolation === "bwrap" ? `PWD=${policy.workingDirectory}\n` : "";
+    assert.is(out, `PATH=/usr/local/bin:/usr/bin:/bin\n${pwd}`);
     // Positive control: whitelisting passes it; loader variables never pass.
     const open = { ...policy, environmentWhitelist: ["WASM_SANDBOX_TEST_SECRET", "LD_PRELOAD_TEST_ONLY"] };
     const shown = text(ran(await exec(req("env"), open, createExecState())).stdout);
