@@ -7,7 +7,7 @@ import { Bench } from "tinybench";
 import { goalMet, isQuick, recordRatio, recordTable, runtimeInfo } from "./_results.ts";
 import type { Goal } from "./_results.ts";
 
-export { isQuick, recordSkip, recordValue } from "./_results.ts";
+export { isQuick, recordSkip, recordTable, recordValue } from "./_results.ts";
 
 /** One contender. `run` does `opsPerRun` operations (e.g. a wasm loop of N host calls). */
 export interface BenchCase {

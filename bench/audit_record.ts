@@ -4,9 +4,10 @@
 // Run: node --import tsx bench/audit_record.ts   (or: deno run -A bench/audit_record.ts)
 import { AuditLog } from "../lib/audit/audit_log.ts";
 import type { AuditEventInput } from "../lib/audit/audit_event.ts";
+import { isQuick, recordTable, recordValue, reportRatio } from "./_harness.ts";
 
-const CALLS = 200_000;
-const ROUNDS = 15;
+const CALLS = isQuick() ? 50_000 : 200_000;
+const ROUNDS = isQuick() ? 3 : 15;
 
 interface Recorder {
   record(event: AuditEventInput): unknown;
@@ -124,3 +125,17 @@ console.log(`  keep-last-10k recorder    ${keepNs.toFixed(1).padStart(8)} ns/cal
 console.log(`  AuditLog, ring only       ${ringNs.toFixed(1).padStart(8)} ns/call   ratio ${(ringNs / emptyNs).toFixed(2)}x`);
 console.log(`  AuditLog, ring + sink     ${sinkNs.toFixed(1).padStart(8)} ns/call   ratio ${(sinkNs / emptyNs).toFixed(2)}x`);
 console.log(`  sealing on flush (off the hot path): ${sealNs.toFixed(0)} ns/record (${sealedLines} lines, checksum ${sink % 7})`);
+const method = `median of ${ROUNDS} rounds of ${CALLS} calls`;
+recordTable({
+  title: "AuditLog.record() on the host-call hot path",
+  baseline: "empty recorder",
+  method,
+  cases: [
+    { name: "empty recorder", value: emptyNs, unit: "ns/call", ratio: 1 },
+    { name: "keep-last-10k recorder", value: keepNs, unit: "ns/call", ratio: keepNs / emptyNs },
+    { name: "AuditLog, ring only", value: ringNs, unit: "ns/call", ratio: ringNs / emptyNs },
+    { name: "AuditLog, ring + sink", value: sinkNs, unit: "ns/call", ratio: sinkNs / emptyNs },
+  ],
+});
+recordValue({ label: "sealing on flush (off the hot path)", value: sealNs, unit: "ns/record" });
+reportRatio("audit record: AuditLog ring ÷ keep-last-10k recorder", ringNs / keepNs);

@@ -7,11 +7,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bench } from "tinybench";
-import { exec } from "../lib/exec/exec.ts";
-import { closeExecWorker, execSync } from "../lib/exec/exec_sync.ts";
-import { defaultSandboxPolicy } from "../lib/exec/policy.ts";
-import type { SandboxPolicy } from "../lib/exec/policy.ts";
-import { createExecState } from "../lib/exec/state.ts";
+import { closeExecWorker, createExecState, defaultSandboxPolicy, exec, execSync } from "../mod.ts";
+import type { SandboxPolicy } from "../mod.ts";
+import { isQuick, recordTable, reportGoal } from "./_harness.ts";
 
 const TRUE = "/usr/bin/true";
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -57,7 +55,8 @@ function sync(policy: SandboxPolicy): () => void {
   };
 }
 
-const bench = new Bench({ time: 2000, warmup: true, warmupIterations: 20 });
+const quick = isQuick();
+const bench = new Bench({ time: quick ? 300 : 2000, warmup: true, warmupIterations: quick ? 3 : 20, iterations: quick ? 10 : 64 });
 bench
   .add("raw spawn (peer)", rawSpawn)
   .add("execSync, process group", sync(plain))
@@ -73,11 +72,31 @@ for (const task of bench.tasks) {
   const error = (task.result as { error?: unknown } | undefined)?.error;
   if (error !== undefined) throw new Error(`${task.name} failed: ${String(error)}`);
 }
+function latency(name: string) {
+  const result = bench.tasks.find((t) => t.name === name)!.result;
+  if (result.state !== "completed") throw new Error(`${name} did not complete (${result.state})`);
+  return result.latency;
+}
 // The median: on a shared machine a few slow spawns would dominate the mean.
-const median = (name: string) => bench.tasks.find((t) => t.name === name)!.result!.latency.p50!;
+const median = (name: string) => latency(name).p50!;
 const peer = median("raw spawn (peer)");
 console.log(`runtime: ${isDeno ? "deno" : "node"}`);
 for (const task of bench.tasks) {
   const ms = median(task.name);
   console.log(`${task.name.padEnd(36)} ${ms.toFixed(3).padStart(8)} ms/op (median)   ${(ms / peer).toFixed(2)}x raw spawn`);
 }
+recordTable({
+  title: "sandbox_exec of `true`",
+  baseline: "raw spawn (peer)",
+  method: `median of one tinybench run${quick ? ", quick" : ""}`,
+  cases: bench.tasks.map((task) => ({
+    name: task.name,
+    value: median(task.name) * 1e6,
+    unit: "ns/exec",
+    rme: latency(task.name).rme,
+    samples: latency(task.name).samplesCount,
+    ratio: median(task.name) / peer,
+  })),
+});
+reportGoal("exec() async ÷ raw spawn", median("exec() async, process group") / peer, { max: 1.2 });
+reportGoal("execSync, default isolation (PID + network namespace) ÷ raw spawn", median("execSync, PID + network namespace") / peer, { max: 1.2 });

@@ -10,10 +10,11 @@
 import { instrument } from "../lib/fuel/instrument.ts";
 import { exportParamTypes, fuelOfReturns, runExports } from "../tests/fuel/_harness.ts";
 import { randomModule } from "../tests/fuel/_ttf.ts";
+import { isQuick, recordValue } from "./_harness.ts";
 
-const args = (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ??
-  (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? [];
-const count = Number(args[0] ?? 2000);
+const args = ((globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ??
+  (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? []).filter((a) => !a.startsWith("--"));
+const count = Number(args[0] ?? (isQuick() ? 100 : 2000));
 const first = Number(args[1] ?? 1000);
 const AMPLE = 1n << 50n;
 
@@ -64,4 +65,6 @@ for (let seed = first; tested < count; seed++) {
 }
 console.log(`soak: ${tested} modules tested (${skipped} seeds skipped: not runnable on this engine), ${failures.length} failures`);
 for (const failure of failures.slice(0, 50)) console.log(`  ${failure}`);
+recordValue({ label: "random modules tested (wasm-opt -ttf)", value: tested, unit: "modules" });
+recordValue({ label: "failures (behaviour, determinism, budget)", value: failures.length, unit: "failures" });
 if (failures.length > 0) (globalThis as { process?: { exitCode?: number } }).process!.exitCode = 1;

@@ -5,14 +5,14 @@
 import { grant, WasmSandboxRuntime } from "../mod.ts";
 import type { PluginSandbox } from "../mod.ts";
 import { ESBUILD_WASI, locateRealWasiProgram } from "../tests/_helpers/real_wasi_programs.ts";
-import { compareCases, reportGoal } from "./_harness.ts";
+import { compareCases, isQuick, recordSkip, recordValue, reportGoal } from "./_harness.ts";
 
 const located = locateRealWasiProgram(ESBUILD_WASI);
 if ("missing" in located) {
-  console.log(`skipped: ${located.missing}`);
+  recordSkip({ what: "esbuild", reason: located.missing });
 } else {
   const source = new TextEncoder().encode(
-    Array.from({ length: 200 }, (_, i) => `export function f${i}(x: number): number { return x * ${i} + ${i % 7}; }`).join("\n"),
+    Array.from({ length: isQuick() ? 50 : 200 }, (_, i) => `export function f${i}(x: number): number { return x * ${i} + ${i % 7}; }`).join("\n"),
   );
   const capabilities = () => ["wasi:args", "wasi:env", "wasi:stdio", "wasi:clock", "wasi:random", "wasi:proc", "wasi:fs"].map((c) => grant(c));
   const options = { args: ["esbuild", "--loader=ts", "--minify"], stdin: source, maxMemoryPages: 4096 };
@@ -31,7 +31,8 @@ if ("missing" in located) {
   };
   await runOnce(metered);
   console.log(`fuel per esbuild run: ${metered.fuelConsumed}`);
-  const results = await compareCases("fuel overhead: esbuild (Go, wasip1) minifying 200 functions", [
+  recordValue({ label: "fuel per esbuild run", value: Number(metered.fuelConsumed), unit: "fuel" });
+  const results = await compareCases(`fuel overhead: esbuild (Go, wasip1) minifying ${isQuick() ? 50 : 200} functions`, [
     { name: "unmetered", run: () => runOnce(plain) },
     { name: "metered", run: () => runOnce(metered) },
   ], { baseline: "unmetered", timeMs: 4000, unit: "run" });

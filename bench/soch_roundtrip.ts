@@ -14,10 +14,8 @@
 // Run: node --import tsx bench/soch_roundtrip.ts   (or: deno run -A bench/soch_roundtrip.ts)
 import createPlugin from "@extism/extism";
 import type { CallContext } from "@extism/extism";
-import { grant } from "../lib/host/capabilities.ts";
-import type { HostContextProvider } from "../lib/host/soch_namespace.ts";
-import { DefaultHostContextProvider } from "../lib/host/soch_provider.ts";
-import { WasmSandboxRuntime } from "../lib/runtime.ts";
+import { DefaultHostContextProvider, grant, WasmSandboxRuntime } from "../mod.ts";
+import type { HostContextProvider } from "../mod.ts";
 import { wat } from "../tests/_helpers/wat.ts";
 import { compareCases, reportGoal } from "./_harness.ts";
 
