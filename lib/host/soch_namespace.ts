@@ -31,6 +31,47 @@ export interface HostContextProvider {
    * among the keys `filter` accepts (all when omitted).
    */
   vectorSearch(query: Float32Array, k: number, filter?: (key: string) => boolean): Array<{ key: string; score: number }>;
+  /**
+   * Stores (or replaces) the vector indexed under `key`, under the rules of
+   * {@linkcode AsyncHostContextProvider.vectorPut}. Optional here so existing
+   * providers stay valid; the coming `soch.vector_put` refuses when it is absent.
+   */
+  vectorPut?(key: string, vector: Float32Array): void;
+}
+
+/**
+ * The asynchronous form of {@linkcode HostContextProvider}, for stores
+ * behind I/O (a database, a service). The contract, which every provider
+ * (sync or async) keeps so that guests cannot tell them apart:
+ *
+ * - **Keys** are 1 to `maxKeyBytes` bytes of valid UTF-8 (lib/host/soch_keys.ts);
+ *   values are bytes. Values and vectors are two indexes over one key space.
+ * - **One dimension per store**: set by the host, or fixed by the first vector
+ *   the store receives. A vector or query of another dimension afterwards is
+ *   refused with a {@linkcode SochProviderError} carrying INVALID_ARGUMENT.
+ * - Vectors and queries with a NaN or infinite component, or of zero length,
+ *   are refused the same way. Vectors are kept as float32 unit vectors.
+ * - **Similarity** is cosine, computed as in lib/host/soch_vector_math.ts;
+ *   results come best first, ties broken by key (smaller first, JS string order).
+ * - **`filter`** applies before the top k is taken: a search returns the `k`
+ *   best among the keys the filter accepts, fewer only when fewer exist. The
+ *   namespace passes a token's `keyPrefix` this way, so keys outside it never appear.
+ * - A write whose Promise resolved is visible to every later operation on the
+ *   same provider, from any caller (several plugins may share one instance).
+ * - Limits are refused with LIMIT_EXCEEDED, bad input with INVALID_ARGUMENT;
+ *   other failures reject with any error (the namespace answers UNAVAILABLE).
+ */
+export interface AsyncHostContextProvider {
+  /** The value under `key` (a copy the caller owns), or undefined. */
+  read(key: string): Promise<Uint8Array | undefined>;
+  /** Stores a copy of `value` under `key`, replacing any previous value. */
+  write(key: string, value: Uint8Array): Promise<void>;
+  /** The `k` entries most similar to `query`, best first, among the keys `filter` accepts. */
+  vectorSearch(query: Float32Array, k: number, filter?: (key: string) => boolean): Promise<Array<{ key: string; score: number }>>;
+  /** Stores (or replaces) the vector indexed under `key`. */
+  vectorPut(key: string, vector: Float32Array): Promise<void>;
+  /** Releases the store; later calls fail. */
+  close(): Promise<void>;
 }
 
 /** Size limits the namespace enforces before the provider sees anything. */

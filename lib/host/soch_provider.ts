@@ -16,6 +16,7 @@ import { DEFAULT_MAX_KEY_BYTES, validateSochKey } from "./soch_keys.ts";
 import { SochProviderError } from "./soch_namespace.ts";
 import type { HostContextProvider } from "./soch_namespace.ts";
 import { TopK } from "./soch_top_k.ts";
+import { normalizeSochVector as normalize, unitCosine } from "./soch_vector_math.ts";
 import { decodeSochSnapshot, encodeSochSnapshot } from "./soch_snapshot.ts";
 import type { SochSnapshot } from "./soch_snapshot.ts";
 
@@ -63,24 +64,6 @@ export interface SochSearchHit {
 
 function fail(code: AbiCode, message: string): never {
   throw new SochProviderError(code, message);
-}
-
-/**
- * Scales `vector` to unit length as float32, or fails with INVALID_ARGUMENT
- * for NaN/infinite components and the zero vector (no direction, so no cosine).
- */
-function normalize(vector: ArrayLike<number>, what: string): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) {
-    const x = vector[i];
-    if (typeof x !== "number" || !Number.isFinite(x)) fail(AbiCode.INVALID_ARGUMENT, `${what} has a non-finite component at ${i}`);
-    sum += x * x;
-  }
-  const norm = Math.sqrt(sum);
-  if (norm === 0 || !Number.isFinite(norm)) fail(AbiCode.INVALID_ARGUMENT, `${what} has no direction (zero or overflowing length)`);
-  const unit = new Float32Array(vector.length);
-  for (let i = 0; i < vector.length; i++) unit[i] = vector[i] / norm;
-  return unit;
 }
 
 /**
@@ -224,6 +207,14 @@ export class DefaultHostContextProvider implements HostContextProvider {
   }
 
   /**
+   * The contract's name for {@linkcode upsertVector} (what `soch.vector_put`
+   * will call): stores `vector` for `key` as a unit vector, same rules.
+   */
+  vectorPut(key: string, vector: Float32Array): void {
+    this.upsertVector(key, vector);
+  }
+
+  /**
    * The `k` keys whose vectors are most similar to `query` by cosine
    * similarity, best first (ties by key), among those `filter` accepts.
    * An empty store gives `[]`. A bounded heap keeps this O(n log k).
@@ -238,10 +229,7 @@ export class DefaultHostContextProvider implements HostContextProvider {
     const matrix = this.#matrix;
     for (let row = 0, base = 0; row < rows; row++, base += dimension) {
       if (filter !== undefined && !filter(this.#rowKeys[row])) continue;
-      let dot = 0;
-      for (let i = 0; i < dimension; i++) dot += unit[i] * matrix[base + i];
-      // Rounding can push |dot| of unit vectors slightly past 1.
-      top.offer(dot > 1 ? 1 : dot < -1 ? -1 : dot, row);
+      top.offer(unitCosine(unit, matrix, base, dimension), row);
     }
     return top.sorted().map(({ row, score }) => ({ key: this.#rowKeys[row], score }));
   }

@@ -61,6 +61,16 @@ export class TopK {
     rows[i] = row;
   }
 
+  /** True once `k` candidates are kept (later ones must beat the worst). */
+  get full(): boolean {
+    return this.#size === this.#scores.length;
+  }
+
+  /** The score of the worst kept candidate (the heap's root); -Infinity when none is kept. */
+  get worstScore(): number {
+    return this.#size === 0 ? -Infinity : this.#scores[0];
+  }
+
   /** The kept pairs, best first. */
   sorted(): Array<{ row: number; score: number }> {
     const out: Array<{ row: number; score: number }> = [];
