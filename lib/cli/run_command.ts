@@ -131,6 +131,10 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     preopens,
     onStdout: (chunk) => void terminal.writeOut(chunk),
     onStderr: (chunk) => void terminal.writeErr(chunk),
+    // A refused sandbox_exec is only -2 to the guest: the person running the CLI is told why.
+    onExec: (e) => {
+      if (e.outcome !== "ran") void terminal.writeErr(`wasm-sandbox: sandbox_exec "${e.command}" ${e.outcome}: ${e.reason}\n`);
+    },
     captureOutput: false,
   });
 

@@ -49,6 +49,7 @@ test("--allow-exec grants sandbox:exec with a policy; other commands are denied"
   assert.is(JSON.parse(ok.stdout).stdout, "hi\n");
   const denied = await cli(["run", "--allow-exec", "echo", "--exec-cwd", dir, "--exec-isolation", "none", wasm, JSON.stringify({ command: "ls" })]);
   assert.is(denied.code, 2, "PERMISSION_DENIED");
+  assert.match(denied.stderr, /sandbox_exec "ls" denied: .*allowed commands/);
 });
 
 test("--block-exec wins over --allow-exec", async () => {
