@@ -182,7 +182,7 @@ export function renderDetails(report: BenchReport, chartDir: string): string {
   for (const file of fileNames(report)) {
     const outcomes = runtimes.map((r) => r.section.files[file]);
     out.push("", `### ${file}`);
-    const seconds = runtimes.map((r, i) => outcomes[i] === undefined ? `${r.label}: not run` : `${r.label} ${Math.round(outcomes[i]!.seconds)} s`);
+    const seconds = runtimes.map((r, i) => outcomes[i] === undefined ? `${r.label}: not run` : `${r.label} ${seconds1(outcomes[i]!.seconds)} s`);
     out.push("", `Wall-clock time of the whole file: ${seconds.join(", ")}.`);
     const titles = [...new Set(outcomes.flatMap((o) => o?.tables.map((t) => t.title) ?? []))];
     for (const title of titles) {
@@ -213,6 +213,10 @@ export function renderDetails(report: BenchReport, chartDir: string): string {
     if (chartRowsForFile(report, file).length > 0) out.push("", `![${file}: ratios per runtime](${chartDir}/${chartName(file)})`);
   }
   return out.join("\n");
+}
+
+function seconds1(seconds: number): string {
+  return seconds >= 10 ? seconds.toFixed(0) : seconds.toFixed(1);
 }
 
 /** The SVG file name of a bench file's chart. */
@@ -258,7 +262,7 @@ function chartRowsForFile(report: BenchReport, file: string): ChartRow[] {
 
 /** Every table's ratios to its baseline for one bench file. */
 export function fileChart(report: BenchReport, file: string): ChartSpec {
-  return { title: file, subtitle: quickNote(report, "time ratio to each table's baseline (lower is faster)"), series: series(report), rows: chartRowsForFile(report, file) };
+  return { title: file, subtitle: quickNote(report, "each case ÷ its table's baseline (time, or size for size tables; lower is better)"), series: series(report), rows: chartRowsForFile(report, file) };
 }
 
 function quickNote(report: BenchReport, text: string): string {

@@ -69,10 +69,13 @@ export function renderRatioChart(spec: ChartSpec): string {
   const all = spec.rows.flatMap((row) => row.kind === "bars" ? [...row.values, goalValue(row.goal)] : []).filter(positive);
   const lo = Math.min(1, ...all) / 1.25;
   const hi = Math.max(1, ...all) * 1.25;
-  const labelWidth = Math.ceil(Math.max(80, ...spec.rows.map((r) => r.label.length * CHAR_WIDTH)));
+  // Headings sit on a line of their own and may run over the plot; bar labels may not.
+  const labelWidth = Math.ceil(Math.max(80, ...spec.rows.filter((r) => r.kind === "bars").map((r) => r.label.length * CHAR_WIDTH)));
   const plotLeft = MARGIN + labelWidth + 8;
   const x = (v: number) => plotLeft + ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * PLOT_WIDTH;
-  const width = plotLeft + PLOT_WIDTH + VALUE_ROOM + MARGIN;
+  const headingWidth = Math.max(0, ...spec.rows.filter((r) => r.kind === "heading").map((r) => MARGIN + r.label.length * CHAR_WIDTH));
+  const titleWidth = MARGIN + Math.max(spec.title.length * (CHAR_WIDTH + 1), (spec.subtitle?.length ?? 0) * CHAR_WIDTH);
+  const width = Math.max(plotLeft + PLOT_WIDTH + VALUE_ROOM + MARGIN, headingWidth + MARGIN, titleWidth + MARGIN);
 
   const out: string[] = [];
   let y = MARGIN + FONT;

@@ -126,11 +126,14 @@ function otherPass(): number {
   const other = runtime.name === "node" ? "deno" : "node";
   const passArgs = args.filter((a) => a !== "--all-runtimes" && a !== "--no-report").concat("--no-report");
   const [command, ...commandArgs] = commandFor(other, join(benchDir, "run.ts"));
-  const child = spawnSync(command, [...commandArgs, ...passArgs], { stdio: "inherit", cwd: rootDir });
+  const env = { ...process.env, BENCH_COMMAND: commandLine() };
+  const child = spawnSync(command, [...commandArgs, ...passArgs], { stdio: "inherit", cwd: rootDir, env });
   return child.status ?? 1;
 }
 
+/** The command the user ran (the first pass tells the second through BENCH_COMMAND). */
 function commandLine(): string {
+  if (process.env.BENCH_COMMAND) return process.env.BENCH_COMMAND;
   const extra = args.filter((a) => a !== "--all-runtimes" && a !== "--no-report");
   if (allRuntimes) return `npm run bench${extra.length > 0 ? ` -- ${extra.join(" ")}` : ""}`;
   const base = runtime.name === "deno" ? "deno run -A bench/run.ts" : "node --import tsx bench/run.ts";
