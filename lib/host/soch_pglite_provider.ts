@@ -53,7 +53,7 @@ const HNSW_MAX_DIMENSIONS = 2000;
 /** pgvector's `hnsw.ef_search` range. */
 const HNSW_MAX_EF_SEARCH = 1000;
 const SCHEMA_VERSION = "1";
-const FIRST_BATCH_MIN = 64;
+const FIRST_BATCH_MIN = 16;
 const BATCH_MAX = 8192;
 
 /** Anything that runs a query: the database or an open transaction. */
@@ -134,6 +134,9 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
     if (dimension !== undefined && (!Number.isSafeInteger(dimension) || dimension < 1 || dimension > limits.maxDimensions)) {
       invalid(`soch dimension must be an integer in [1, ${limits.maxDimensions}]`);
     }
+    if (index === "hnsw" && dimension !== undefined && dimension > HNSW_MAX_DIMENSIONS) {
+      invalid(`an HNSW index takes at most ${HNSW_MAX_DIMENSIONS} dimensions, not ${dimension}`);
+    }
     if (dir !== undefined && (typeof dir !== "string" || dir === "" || dir.includes("://"))) {
       invalid("the soch store directory must be a plain filesystem path (or undefined for an in-memory store)");
     }
@@ -170,7 +173,10 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
       else if (this.#dimension !== dimension) invalid(`the soch store's vectors have ${this.#dimension} components, not ${dimension}`);
       this.#dimension = dimension;
     }
-    if (this.index === "hnsw" && this.#dimension !== undefined) await this.#createHnsw(this.#db, this.#dimension);
+    if (this.index === "hnsw" && this.#dimension !== undefined) {
+      if (this.#dimension > HNSW_MAX_DIMENSIONS) invalid(`an HNSW index takes at most ${HNSW_MAX_DIMENSIONS} dimensions; this store has ${this.#dimension}`);
+      await this.#createHnsw(this.#db, this.#dimension);
+    }
     const counts = await this.#db.query<{ values: number; bytes: string; vectors: number }>(`
       SELECT (SELECT count(*)::int FROM soch_values) AS values,
              (SELECT coalesce(sum(octet_length(value)), 0)::text FROM soch_values) AS bytes,
@@ -242,6 +248,11 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
     this.#checkDimension(query.length, "query");
     const unit = normalizeSochVector(query, "the query");
     if (this.#dimension === undefined) return []; // no vector was ever stored
+    if (this.index === "exact") {
+      // Most searches end after one batch: one statement, its own snapshot, no transaction round trips.
+      const hits = await this.#rank(this.#db, unit, k, filter, false, 1);
+      if (hits !== undefined) return hits;
+    }
     return await this.#db.transaction(async (tx) => {
       const hits = await this.#rank(tx, unit, k, filter, this.index === "hnsw");
       // An HNSW scan can end early (pgvector's scan budget): never return fewer than k while more rows match.
@@ -251,7 +262,8 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
 
   /**
    * Ranks candidates from one ordered scan. Returns undefined when an index
-   * scan ran dry before the table did with fewer than `k` accepted.
+   * scan ran dry before the table did with fewer than `k` accepted, or when
+   * `maxBatches` were not enough (pages after the first need one snapshot: a transaction).
    */
   async #rank(
     q: Queryable,
@@ -259,6 +271,7 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
     k: number,
     filter: ((key: string) => boolean) | undefined,
     useIndex: boolean,
+    maxBatches = Infinity,
   ): Promise<SochSearchHit[] | undefined> {
     const dimension = unit.length;
     // |pgvector's float32 sum − the exact inner product| ≤ γ_d·Σ|aᵢbᵢ| ≈ d·2⁻²⁴ for unit
@@ -270,12 +283,9 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
     const top = new TopK(k, (row) => keys[row]);
     let batch = Math.max(2 * k, FIRST_BATCH_MIN);
     let offset = 0;
-    if (useIndex) {
-      await q.query("SET LOCAL hnsw.iterative_scan = strict_order");
-    } else {
-      await q.query("SET LOCAL enable_indexscan = off");
-    }
-    for (;;) {
+    // (Exact scans order by key too, which an HNSW index cannot serve, so they never use it.)
+    if (useIndex) await q.query("SET LOCAL hnsw.iterative_scan = strict_order");
+    for (let batches = 1;; batches++) {
       if (useIndex) await q.query(`SET LOCAL hnsw.ef_search = ${Math.min(HNSW_MAX_EF_SEARCH, Math.max(40, offset + batch))}`);
       // Exact scans order by key too, so pages never overlap; an HNSW index only orders by distance.
       const { rows } = await q.query<{ key: string; unit: Uint8Array; distance: number }>(
@@ -299,6 +309,7 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
       // `<#>` is the negated inner product; every row not fetched yet scores at most -distance (± margin).
       const bound = -rows[rows.length - 1].distance + margin;
       if (top.full && bound < top.worstScore) break;
+      if (batches >= maxBatches) return undefined;
       batch = Math.min(batch * 2, BATCH_MAX);
     }
     return top.sorted().map(({ row, score }) => ({ key: keys[row], score }));
@@ -430,7 +441,6 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
       // The first vector fixes the dimension: the column type, the metadata and the row commit together.
       const fix = async (tx: Queryable) => {
         await this.#fixDimension(tx, unit.length);
-        if (this.index === "hnsw") await this.#createHnsw(tx, unit.length);
         await put(tx);
       };
       try {
@@ -452,6 +462,7 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
     }
     await q.query(`ALTER TABLE soch_vectors ALTER COLUMN embedding TYPE vector(${dimension})`);
     await q.query("INSERT INTO soch_meta VALUES ('dimension', $1)", [String(dimension)]);
+    if (this.index === "hnsw") await this.#createHnsw(q, dimension);
     // Set now so the rest of the transaction checks against it; callers undo it if the transaction fails.
     this.#dimension = dimension;
   }
