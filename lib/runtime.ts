@@ -262,7 +262,7 @@ export class WasmSandboxRuntime {
     namespaces.push(linkableWasi(wasi));
     return {
       namespaces,
-      onInstance: (_instance, memory) => wasi.bindMemory(() => memory.memoryObject),
+      onInstance: (_instance, memory) => wasi.bindMemory(memory),
       runCommand: (instance) => {
         return wasi.commandResult(wasi.runStart(instance));
       },

@@ -38,6 +38,12 @@ export interface AuditEventInput {
   bytesOut: number;
   /** What the host function returned (an ABI code, a size, an errno); undefined for void functions. */
   result: number | bigint | undefined;
+  /**
+   * Why the call was refused or failed, in the host's words (e.g. "ls is not
+   * on the policy's allow list"), when the host function said; the guest only
+   * ever sees the ABI code.
+   */
+  reason?: string;
 }
 
 /** A recorded host call: the input plus the sequence number and time the log assigned. */

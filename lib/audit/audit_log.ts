@@ -172,6 +172,7 @@ export class AuditLog {
       bytesIn: input.bytesIn,
       bytesOut: input.bytesOut,
       result: input.result,
+      ...(input.reason === undefined ? {} : { reason: input.reason }),
       prev: undefined,
       hash: undefined,
     };

@@ -47,6 +47,7 @@ export function recordBody(record: AuditRecord, prev: string): { [key: string]: 
     bytesIn: finiteOrZero(record.bytesIn),
     bytesOut: finiteOrZero(record.bytesOut),
     result: resultJson(record.result),
+    ...(record.reason === undefined ? {} : { reason: String(record.reason) }),
     prev,
   };
 }
@@ -79,7 +80,9 @@ export function canonicalBody(record: AuditRecord, prev: string): string {
   return `{"bytesIn":${finiteOrZero(record.bytesIn)},"bytesOut":${finiteOrZero(record.bytesOut)},"capability":${capability},` +
     `"decision":"${record.decision === "allow" ? "allow" : "deny"}","durationNs":${finiteOrZero(record.durationNs)},` +
     `"function":${JSON.stringify(String(record.function))},"kind":"call","namespace":${JSON.stringify(String(record.namespace))},` +
-    `"pluginId":${JSON.stringify(String(record.pluginId))},"prev":"${prev}","result":${result},"seq":${record.seq},` +
+    `"pluginId":${JSON.stringify(String(record.pluginId))},"prev":"${prev}",` +
+    (record.reason === undefined ? "" : `"reason":${JSON.stringify(String(record.reason))},`) +
+    `"result":${result},"seq":${record.seq},` +
     `"time":${finiteOrZero(record.time)}}`;
 }
 

@@ -44,7 +44,7 @@ export interface AuditVerification {
 }
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
-const CALL_FIELDS: Readonly<Record<string, "string" | "number" | "string?" | "result">> = {
+const CALL_FIELDS: Readonly<Record<string, "string" | "number" | "string?" | "absent or string" | "result">> = {
   pluginId: "string",
   namespace: "string",
   function: "string",
@@ -54,6 +54,7 @@ const CALL_FIELDS: Readonly<Record<string, "string" | "number" | "string?" | "re
   bytesIn: "number",
   bytesOut: "number",
   result: "result",
+  reason: "absent or string",
 };
 
 function isPositiveInteger(value: unknown): value is number {
@@ -75,6 +76,8 @@ function shapeProblem(record: { [key: string]: JsonValue }): string | undefined 
     const value = record[field];
     const fits = type === "string?"
       ? value === null || typeof value === "string"
+      : type === "absent or string"
+      ? value === undefined || typeof value === "string"
       : type === "result"
       ? value === null || typeof value === "number" || typeof value === "string"
       : typeof value === type;

@@ -39,6 +39,8 @@ export interface HostCallRecord {
   bytesIn: number;
   bytesOut: number;
   result: number | bigint | undefined;
+  /** Why the call was refused or failed, when the host function said (`ctx.explain`). */
+  reason?: string;
 }
 
 /**
@@ -197,15 +199,14 @@ function formatSignature(type: { params: readonly string[]; results: readonly st
   return `(${type.params.join(", ")}) -> (${type.results.join(", ")})`;
 }
 
-/** A context object reused by every call of one plugin; nested calls save and restore its counters. */
+/** A context object reused by every call of one plugin; nested calls save and restore its token. */
 class CallContext implements HostCallContext {
   readonly pluginId: string;
   readonly memory: GuestMemory;
   readonly control: GuestControl;
   readonly #slot: ResponseSlot;
   token: CapabilityToken | undefined = undefined;
-  bytesIn = 0;
-  bytesOut = 0;
+  reason: string | undefined = undefined;
 
   constructor(pluginId: string, memory: GuestMemory, slot: ResponseSlot, control: GuestControl) {
     this.pluginId = pluginId;
@@ -218,10 +219,12 @@ class CallContext implements HostCallContext {
     this.control.chargeFuel(units);
   }
 
+  explain(reason: string): void {
+    this.reason = reason;
+  }
+
   respond(data: Uint8Array, outPtr: number, outCap: number): bigint {
-    const size = this.#slot.deliver(this.memory, data, outPtr, outCap);
-    if (data.byteLength <= outCap >>> 0) this.bytesOut += data.byteLength;
-    return size;
+    return this.#slot.deliver(this.memory, data, outPtr, outCap);
   }
 }
 
@@ -246,6 +249,8 @@ function wrapHostFunction(
   const { capabilities, recorder, pluginId, counters } = options;
   const ctx = contextFor(options);
   const control = ctx.control;
+  // Counts every byte read from and written to guest memory; reset around each call, recorded after it.
+  const memory = options.memory;
   const fuelPerByte = options.fuelPerByte ?? DEFAULT_COST_TABLE.bulkPerUnit;
   const capability = fn.capability;
   const resultType = fn.results[0];
@@ -272,9 +277,10 @@ function wrapHostFunction(
         decision,
         time: performance.timeOrigin + ended,
         durationNs: Math.round((ended - started) * 1e6),
-        bytesIn: ctx.bytesIn,
-        bytesOut: ctx.bytesOut,
+        bytesIn: memory.bytesIn,
+        bytesOut: memory.bytesOut,
         result: result as number | bigint | undefined,
+        ...(ctx.reason === undefined ? {} : { reason: ctx.reason }),
       });
     } catch (err) {
       // A call that could not be recorded must not pass, and the guest must not swallow that.
@@ -294,7 +300,7 @@ function wrapHostFunction(
 
   // Host work grows with the bytes a call moves, so the guest pays for them as for memory.copy.
   const chargeMoved = () => {
-    const moved = ctx.bytesIn + ctx.bytesOut;
+    const moved = memory.bytesIn + memory.bytesOut;
     if (moved > 0) control.chargeFuel(Math.min(moved * fuelPerByte, Number.MAX_SAFE_INTEGER));
   };
 
@@ -312,10 +318,12 @@ function wrapHostFunction(
     }
     counters.hostCalls++;
     const started = recorder ? performance.now() : 0;
-    const outerToken = ctx.token, outerIn = ctx.bytesIn, outerOut = ctx.bytesOut;
+    // A nested call (host → guest → host) counts its own bytes; the outer call's resume after it.
+    const outerToken = ctx.token, outerReason = ctx.reason, outerIn = memory.bytesIn, outerOut = memory.bytesOut;
     ctx.token = token;
-    ctx.bytesIn = 0;
-    ctx.bytesOut = 0;
+    ctx.reason = undefined;
+    memory.bytesIn = 0;
+    memory.bytesOut = 0;
     try {
       const stop = control.stopped;
       if (stop !== undefined) return refuseStopped(stop, needed);
@@ -356,8 +364,9 @@ function wrapHostFunction(
       return result;
     } finally {
       ctx.token = outerToken;
-      ctx.bytesIn = outerIn;
-      ctx.bytesOut = outerOut;
+      ctx.reason = outerReason;
+      memory.bytesIn = outerIn;
+      memory.bytesOut = outerOut;
     }
   };
 }

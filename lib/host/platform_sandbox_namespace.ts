@@ -44,7 +44,6 @@ export function platformSandboxNamespace(deps: PlatformSandboxDeps): HostFunctio
         // The rate limit reads the host's real clock (inside the gate), never the sandbox's.
         if (!deps.logGate.admit()) return;
         const kept = Math.min(msgLen >>> 0, deps.logGate.maxMessageBytes);
-        ctx.bytesIn += kept;
         deps.logger({
           pluginId: ctx.pluginId,
           level: levelName(level),

@@ -29,10 +29,6 @@ export interface HostCallContext {
   readonly memory: GuestMemory;
   /** The token that let this call through (its `scope` narrows what is allowed); undefined for capability-free functions. */
   readonly token: CapabilityToken | undefined;
-  /** Bytes read from the guest during this call (for the audit record); add to it when reading. */
-  bytesIn: number;
-  /** Bytes written to the guest during this call (for the audit record). */
-  bytesOut: number;
   /**
    * Delivers output by the ABI's protocol: writes `data` at `outPtr` when it
    * fits in `outCap`, else parks it in the response slot. Returns the size.
@@ -41,11 +37,18 @@ export interface HostCallContext {
   /**
    * Charges the guest `units` of fuel (a non-negative integer) for work that
    * grows with its input beyond the bytes it moves — the bridge already
-   * charges for every byte counted in `bytesIn` and `bytesOut`. Over budget,
+   * charges for every byte `memory` reads or writes (the audit record's
+   * `bytesIn` and `bytesOut`). Over budget,
    * the guest traps with OutOfFuel at its next fuel check; a no-op for
    * unmetered plugins. See docs/FUEL.md.
    */
   chargeFuel(units: number): void;
+  /**
+   * Says why this call was refused or failed, for its audit record (the
+   * guest still sees only the ABI code). E.g. a denied `sandbox_exec` names
+   * the policy rule that refused it.
+   */
+  explain(reason: string): void;
 }
 
 /** One host function. */

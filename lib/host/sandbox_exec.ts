@@ -72,16 +72,17 @@ export function sandboxExecFunction(state: ExecState, observer?: ExecObserver): 
       // The whole out buffer is checked before anything runs (InvalidArgument → INVALID_ARGUMENT),
       // so -3 always means "nothing ran" and a guest that retries never runs a command twice.
       ctx.memory.check(outPtr, outCap);
-      ctx.bytesIn += bytes.byteLength;
       const request = parseExecRequest(bytes); // InvalidArgument → INVALID_ARGUMENT
       const policy = execPolicyOf(ctx.token?.scope as Partial<SandboxPolicy> | undefined);
       const outcome = execSync(request, policy, state);
       const event: ExecEvent = { pluginId: ctx.pluginId, command: request.command, outcome: outcome.kind };
       if (outcome.kind !== "ran") {
+        ctx.explain(outcome.reason);
         notify(observer, { ...event, reason: outcome.reason });
         return BigInt(outcome.kind === "denied" ? AbiCode.PERMISSION_DENIED : AbiCode.INVALID_ARGUMENT);
       }
       const { response } = outcome;
+      if (response.error !== undefined) ctx.explain(response.error);
       notify(observer, {
         ...event,
         isolation: response.isolation,

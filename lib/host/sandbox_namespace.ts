@@ -14,12 +14,7 @@ export function sandboxNamespace(slot: ResponseSlot): HostFunctionRegistrar {
     take_response: {
       params: ["i32", "i32"],
       results: ["i64"],
-      call(ctx, outPtr: number, outCap: number) {
-        const before = slot.size;
-        const result = slot.take(ctx.memory, outPtr, outCap);
-        if (slot.size === 0 && before > 0) ctx.bytesOut += before;
-        return result;
-      },
+      call: (ctx, outPtr: number, outCap: number) => slot.take(ctx.memory, outPtr, outCap),
     },
   });
 }

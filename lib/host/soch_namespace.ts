@@ -109,9 +109,7 @@ function scopeOf(ctx: HostCallContext): SochScope {
 function readKey(ctx: HostCallContext, ptr: number, len: number, limits: SochLimits): string | number {
   if (len >>> 0 === 0) return AbiCode.INVALID_ARGUMENT;
   if (len >>> 0 > limits.maxKeyBytes) return AbiCode.LIMIT_EXCEEDED;
-  const key = ctx.memory.readUtf8(ptr, len); // invalid UTF-8 or range: InvalidArgument → INVALID_ARGUMENT
-  ctx.bytesIn += len >>> 0;
-  return key;
+  return ctx.memory.readUtf8(ptr, len); // invalid UTF-8 or range: InvalidArgument → INVALID_ARGUMENT
 }
 
 function inScope(ctx: HostCallContext, key: string): boolean {
@@ -158,7 +156,6 @@ export function sochNamespace(provider: HostContextProvider, limits: SochLimits 
         if (!inScope(ctx, key) || scopeOf(ctx).readOnly) return BigInt(AbiCode.PERMISSION_DENIED);
         if (valLen >>> 0 > limits.maxValueBytes) return BigInt(AbiCode.LIMIT_EXCEEDED);
         const value = ctx.memory.read(valPtr, valLen);
-        ctx.bytesIn += value.byteLength;
         const result = guarded(() => provider.write(key, value));
         return BigInt(typeof result === "number" ? result : 0);
       },
@@ -171,7 +168,6 @@ export function sochNamespace(provider: HostContextProvider, limits: SochLimits 
         if (dim >>> 0 === 0 || (k | 0) <= 0) return BigInt(AbiCode.INVALID_ARGUMENT);
         if (dim >>> 0 > limits.maxDimensions || k > limits.maxResults) return BigInt(AbiCode.LIMIT_EXCEEDED);
         const query = ctx.memory.readF32Array(queryPtr, dim);
-        ctx.bytesIn += query.byteLength;
         if (!query.every(Number.isFinite)) return BigInt(AbiCode.INVALID_ARGUMENT);
         const prefix = scopeOf(ctx).keyPrefix;
         const filter = prefix === undefined ? undefined : (key: string) => key.startsWith(prefix);

@@ -112,7 +112,7 @@ function start(msg: InitMessage): void {
     }
     const instance = new WebAssembly.Instance(msg.module, imports);
     memoryObject ??= firstExportedMemory(instance);
-    wasi?.bindMemory(() => memoryObject);
+    wasi?.bindMemory(memory);
     current.instance = instance;
     runStartFunction(current, msg.fuel, started);
     session = current;

@@ -5,6 +5,11 @@
  * the view re-derived whenever the buffer changed (after `memory.grow`,
  * including a grow caused by a reentrant call into the guest).
  *
+ * It also counts the traffic: every byte the host reads from guest memory
+ * (`bytesIn`) and writes into it (`bytesOut`), through whichever accessor.
+ * The host-function bridge resets the counts around each call and records
+ * them, so no host function counts by hand (docs/AUDIT.md).
+ *
  * @module
  */
 import { SandboxError } from "../errors.ts";
@@ -17,6 +22,10 @@ export class GuestMemory {
   readonly #resolve: () => WebAssembly.Memory | undefined;
   #bytes: Uint8Array = new Uint8Array(0);
   #data: DataView = new DataView(this.#bytes.buffer);
+  /** Bytes the host read from guest memory since the bridge last reset the count. */
+  bytesIn = 0;
+  /** Bytes the host wrote into guest memory since the bridge last reset the count. */
+  bytesOut = 0;
 
   /** @param resolve returns the guest's memory (it may not exist before instantiation). */
   constructor(resolve: () => WebAssembly.Memory | undefined) {
@@ -49,21 +58,32 @@ export class GuestMemory {
   /** A copy of `len` bytes at `ptr`. */
   read(ptr: number, len: number): Uint8Array {
     const start = this.check(ptr, len);
+    this.bytesIn += len >>> 0;
     return this.#bytes.slice(start, start + (len >>> 0));
   }
 
   /**
-   * A live view of `len` bytes at `ptr`, without copying. Valid only until the
-   * guest runs again (a grow detaches it); copy anything you keep.
+   * A live view of `len` bytes at `ptr` for the host to read, without
+   * copying (counted as read). Valid only until the guest runs again (a grow
+   * detaches it); copy anything you keep.
    */
   view(ptr: number, len: number): Uint8Array {
     const start = this.check(ptr, len);
+    this.bytesIn += len >>> 0;
+    return this.#bytes.subarray(start, start + (len >>> 0));
+  }
+
+  /** A live view of `len` bytes at `ptr` for the host to fill (counted as written). */
+  writableView(ptr: number, len: number): Uint8Array {
+    const start = this.check(ptr, len);
+    this.bytesOut += len >>> 0;
     return this.#bytes.subarray(start, start + (len >>> 0));
   }
 
   /** Writes all of `data` at `ptr`, or nothing when it does not fit. */
   write(ptr: number, data: Uint8Array): void {
     const start = this.check(ptr, data.byteLength);
+    this.bytesOut += data.byteLength;
     this.#bytes.set(data, start);
   }
 
@@ -87,11 +107,13 @@ export class GuestMemory {
   // Each accessor checks first: check() may re-derive #data after a grow.
   readU32(ptr: number): number {
     const offset = this.check(ptr, 4);
+    this.bytesIn += 4;
     return this.#data.getUint32(offset, true);
   }
 
   writeU32(ptr: number, value: number): void {
     const offset = this.check(ptr, 4);
+    this.bytesOut += 4;
     this.#data.setUint32(offset, value >>> 0, true);
   }
 

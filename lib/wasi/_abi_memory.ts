@@ -15,51 +15,81 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 /** The longest path (in bytes) the guest may pass; longer is NAMETOOLONG. */
 export const MAX_PATH_BYTES = 4096;
 
-/** Little-endian scalar and byte access to guest memory, failing with FAULT. */
+/**
+ * Little-endian scalar and byte access to guest memory, failing with FAULT.
+ * Reads and writes go through the sandbox's {@linkcode GuestMemory}, which
+ * counts them for the audit record and the per-byte fuel charge; `check`
+ * only tests a range and counts nothing.
+ */
 export class AbiMemory {
-  readonly #memory: GuestMemory;
+  #memory: GuestMemory;
 
-  constructor(resolve: () => WebAssembly.Memory | undefined) {
-    this.#memory = new GuestMemory(resolve);
+  constructor(memory: GuestMemory) {
+    this.#memory = memory;
   }
 
-  /** A DataView over `[ptr, ptr + len)`, valid until the guest runs again. */
-  dataView(ptr: number, len: number): DataView {
-    const bytes = this.bytes(ptr, len);
-    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  /** Reaches the guest through `memory` from now on (the sandbox's own, whose counts the bridge records). */
+  use(memory: GuestMemory): void {
+    this.#memory = memory;
   }
 
-  /** A live view of `[ptr, ptr + len)`; FAULT when outside memory. */
-  bytes(ptr: number, len: number): Uint8Array {
-    try {
-      return this.#memory.view(ptr >>> 0, len >>> 0);
-    } catch {
-      throw new WasiErrno(defs.ERRNO_FAULT, `range at ${ptr >>> 0} (+${len >>> 0}) is outside guest memory`);
-    }
+  /** FAULT unless `[ptr, ptr + len)` lies inside memory (a check before any side effect). */
+  check(ptr: number, len: number): void {
+    this.#guard(ptr, len, () => this.#memory.check(ptr >>> 0, len >>> 0));
+  }
+
+  /** A live view of `[ptr, ptr + len)` the host reads from; valid until the guest runs again. */
+  input(ptr: number, len: number): Uint8Array {
+    return this.#guard(ptr, len, () => this.#memory.view(ptr >>> 0, len >>> 0));
+  }
+
+  /** A live view of `[ptr, ptr + len)` the host fills; valid until the guest runs again. */
+  output(ptr: number, len: number): Uint8Array {
+    return this.#guard(ptr, len, () => this.#memory.writableView(ptr >>> 0, len >>> 0));
   }
 
   /** Copies `data` to `ptr`, all or nothing. */
   write(ptr: number, data: Uint8Array): void {
-    this.bytes(ptr, data.byteLength).set(data);
+    this.output(ptr, data.byteLength).set(data);
   }
 
   u8(ptr: number): number {
-    return this.dataView(ptr, 1).getUint8(0);
+    return this.inputView(ptr, 1).getUint8(0);
   }
   u16(ptr: number): number {
-    return this.dataView(ptr, 2).getUint16(0, true);
+    return this.inputView(ptr, 2).getUint16(0, true);
   }
   u32(ptr: number): number {
-    return this.dataView(ptr, 4).getUint32(0, true);
+    return this.inputView(ptr, 4).getUint32(0, true);
   }
   u64(ptr: number): bigint {
-    return this.dataView(ptr, 8).getBigUint64(0, true);
+    return this.inputView(ptr, 8).getBigUint64(0, true);
   }
   setU32(ptr: number, value: number): void {
-    this.dataView(ptr, 4).setUint32(0, value >>> 0, true);
+    this.outputView(ptr, 4).setUint32(0, value >>> 0, true);
   }
   setU64(ptr: number, value: bigint): void {
-    this.dataView(ptr, 8).setBigUint64(0, BigInt.asUintN(64, value), true);
+    this.outputView(ptr, 8).setBigUint64(0, BigInt.asUintN(64, value), true);
+  }
+
+  /** A DataView of `[ptr, ptr + len)` the host reads from. */
+  inputView(ptr: number, len: number): DataView {
+    const bytes = this.input(ptr, len);
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A DataView of `[ptr, ptr + len)` the host fills. */
+  outputView(ptr: number, len: number): DataView {
+    const bytes = this.output(ptr, len);
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  #guard<T>(ptr: number, len: number, access: () => T): T {
+    try {
+      return access();
+    } catch {
+      throw new WasiErrno(defs.ERRNO_FAULT, `range at ${ptr >>> 0} (+${len >>> 0}) is outside guest memory`);
+    }
   }
 
   /**
@@ -69,7 +99,7 @@ export class AbiMemory {
   path(ptr: number, len: number): string {
     const length = len >>> 0;
     if (length > MAX_PATH_BYTES) throw new WasiErrno(defs.ERRNO_NAMETOOLONG);
-    const raw = this.bytes(ptr, length);
+    const raw = this.input(ptr, length);
     if (raw.includes(0)) throw new WasiErrno(defs.ERRNO_INVAL, "path contains a NUL byte");
     try {
       return strictUtf8.decode(raw);
@@ -85,12 +115,12 @@ export class AbiMemory {
   iovecs(ptr: number, count: number): Array<[number, number]> {
     const n = count >>> 0;
     if (n > 1024) throw new WasiErrno(defs.ERRNO_INVAL, "more than IOV_MAX iovecs");
-    const table = this.dataView(ptr, n * 8);
+    const table = this.inputView(ptr, n * 8);
     const out: Array<[number, number]> = [];
     for (let i = 0; i < n; i++) {
       const buf = table.getUint32(i * 8, true);
       const len = table.getUint32(i * 8 + 4, true);
-      this.bytes(buf, len); // bounds check now so a bad iovec fails before any side effect
+      this.check(buf, len); // now, so a bad iovec fails before any side effect
       out.push([buf, len]);
     }
     return out;

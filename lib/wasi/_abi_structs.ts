@@ -9,7 +9,7 @@ import type { FileStat } from "./fs_ops.ts";
 
 /** `filestat`: 64 bytes. */
 export function writeFilestat(mem: AbiMemory, ptr: number, stat: FileStat): void {
-  const view = mem.dataView(ptr, 64);
+  const view = mem.outputView(ptr, 64);
   view.setBigUint64(0, stat.dev, true);
   view.setBigUint64(8, stat.ino, true);
   view.setUint8(16, stat.filetype);
@@ -27,7 +27,7 @@ export function writeFdstat(
   ptr: number,
   fdstat: { filetype: number; flags: number; rightsBase: bigint; rightsInheriting: bigint },
 ): void {
-  const view = mem.dataView(ptr, 24);
+  const view = mem.outputView(ptr, 24);
   view.setUint8(0, fdstat.filetype);
   view.setUint8(1, 0);
   view.setUint16(2, fdstat.flags, true);
@@ -55,7 +55,7 @@ export const EVENT_BYTES = 32;
 
 /** Reads the `index`-th subscription of the array at `ptr`. */
 export function readSubscription(mem: AbiMemory, ptr: number, index: number): Subscription {
-  const view = mem.dataView(ptr + index * SUBSCRIPTION_BYTES, SUBSCRIPTION_BYTES);
+  const view = mem.inputView(ptr + index * SUBSCRIPTION_BYTES, SUBSCRIPTION_BYTES);
   return {
     userdata: view.getBigUint64(0, true),
     tag: view.getUint8(8),
@@ -77,7 +77,7 @@ export interface PollEvent {
 
 /** Writes `event` as the `index`-th entry of the array at `ptr`. */
 export function writeEvent(mem: AbiMemory, ptr: number, index: number, event: PollEvent): void {
-  const view = mem.dataView(ptr + index * EVENT_BYTES, EVENT_BYTES);
+  const view = mem.outputView(ptr + index * EVENT_BYTES, EVENT_BYTES);
   view.setBigUint64(0, event.userdata, true);
   view.setUint16(8, event.error, true);
   view.setUint8(10, event.type);

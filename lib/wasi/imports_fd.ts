@@ -66,7 +66,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
   /** Reads into the iovecs from `source(len)` until one comes back short. */
   const scatter = (iovsPtr: number, iovsLen: number, nreadPtr: number, source: (len: number) => Uint8Array) => {
     const iovecs = memory.iovecs(iovsPtr, iovsLen);
-    memory.bytes(nreadPtr, 4);
+    memory.check(nreadPtr, 4);
     let total = 0;
     for (const [buf, len] of iovecs) {
       const chunk = source(len);
@@ -91,7 +91,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     for (const [buf, len] of memory.iovecs(iovsPtr, iovsLen)) {
       if (left === 0) break;
       const take = Math.min(len, left);
-      views.push(memory.bytes(buf, take));
+      views.push(memory.input(buf, take));
       left -= take;
     }
     return views;
@@ -194,7 +194,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
       requireRights(handle, WRITE);
       requireCapability(handle, SEEK);
       const data = gatherViews(iovs, iovsLen);
-      memory.bytes(nwritten, 4);
+      memory.check(nwritten, 4);
       // Like Linux, an append-mode descriptor appends even for pwrite.
       const at = (handle.fdflags & defs.FDFLAGS_APPEND) !== 0 ? handle.node.size : offsetOf(offset);
       memory.setU32(nwritten, fs.write(handle.node, at, data));
@@ -220,7 +220,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     fd_write: (fd: number, iovs: number, iovsLen: number, nwritten: number) => {
       const handle = fds.get(fd);
       const data = gatherViews(iovs, iovsLen);
-      memory.bytes(nwritten, 4);
+      memory.check(nwritten, 4);
       if (handle.kind === "output") {
         requireRights(handle, WRITE);
         memory.setU32(nwritten, handle.sink.write(data));
@@ -247,7 +247,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
       const next = base + delta;
       if (next < 0n) fail(defs.ERRNO_INVAL);
       if (next > BigInt(MAX_OFFSET)) fail(defs.ERRNO_FBIG);
-      memory.bytes(newOffsetPtr, 8);
+      memory.check(newOffsetPtr, 8);
       handle.position = Number(next);
       memory.setU64(newOffsetPtr, next);
       return defs.ERRNO_SUCCESS;
@@ -261,9 +261,9 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
     fd_prestat_get: (fd: number, ptr: number) => {
       const handle = fds.get(fd);
       if (handle.kind !== "dir" || handle.preopenName === undefined) fail(defs.ERRNO_BADF);
-      const view = memory.dataView(ptr, 8);
-      view.setUint32(0, defs.PREOPENTYPE_DIR, true);
-      view.setUint32(4, utf8Length(handle.preopenName), true);
+      memory.check(ptr, 8);
+      memory.setU32(ptr, defs.PREOPENTYPE_DIR);
+      memory.setU32((ptr >>> 0) + 4, utf8Length(handle.preopenName));
       return defs.ERRNO_SUCCESS;
     },
     fd_prestat_dir_name: (fd: number, ptr: number, len: number) => {
@@ -279,8 +279,9 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
       if (handle.kind !== "dir") fail(defs.ERRNO_NOTDIR);
       requireCapability(handle, right(defs.RIGHTS_FD_READDIR));
       const dir = handle.node;
-      const out = memory.bytes(buf, bufLen);
-      memory.bytes(bufUsedPtr, 4);
+      const room = bufLen >>> 0;
+      memory.check(buf, room);
+      memory.check(bufUsedPtr, 4);
       const entries: Array<[string, bigint, number]> = [
         [".", fs.ctx.ino(dir), defs.FILETYPE_DIRECTORY],
         ["..", fs.ctx.ino(dir), defs.FILETYPE_DIRECTORY],
@@ -293,7 +294,7 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
       const position = BigInt.asUintN(64, cookie);
       const start = position > BigInt(entries.length) ? entries.length : Number(position);
       let used = 0;
-      for (let i = start; i < entries.length && used < out.byteLength; i++) {
+      for (let i = start; i < entries.length && used < room; i++) {
         const [name, ino, type] = entries[i]!;
         const nameBytes = encoder.encode(name);
         const record = new Uint8Array(24 + nameBytes.byteLength);
@@ -304,9 +305,9 @@ export function fdImports(state: WasiState): Record<string, WasiFunction> {
         view.setUint8(20, type);
         record.set(nameBytes, 24);
         // A record that does not fit is written partially; the caller sees a full buffer and retries bigger.
-        const room = out.byteLength - used;
-        out.set(record.subarray(0, Math.min(room, record.byteLength)), used);
-        used += Math.min(room, record.byteLength);
+        const part = record.subarray(0, Math.min(room - used, record.byteLength));
+        memory.write((buf >>> 0) + used, part);
+        used += part.byteLength;
       }
       memory.setU32(bufUsedPtr, used);
       return defs.ERRNO_SUCCESS;

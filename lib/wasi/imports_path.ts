@@ -103,7 +103,7 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       const target = new TextEncoder().encode(fs.readlink(dirOf(fd, R.READLINK), memory.path(pathPtr, pathLen)));
       // Like POSIX readlink, a short buffer gets a truncated target.
       const shown = target.subarray(0, Math.min(target.byteLength, bufLen >>> 0));
-      memory.bytes(usedPtr, 4);
+      memory.check(usedPtr, 4);
       memory.write(buf, shown);
       memory.setU32(usedPtr, shown.byteLength);
       return defs.ERRNO_SUCCESS;
@@ -124,7 +124,7 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       if ((oflags & defs.OFLAGS_TRUNC) !== 0) needed |= R.TRUNCATE;
       const parent = dirWithRights(fds, fd, needed);
       const path = memory.path(pathPtr, pathLen);
-      memory.bytes(openedPtr, 4);
+      memory.check(openedPtr, 4);
       if ((oflags & ~OFLAGS_KNOWN) !== 0) fail(defs.ERRNO_INVAL);
       // The new descriptor can hold only what the directory lets it inherit
       // (silently narrowed, as in wasmtime's rights model). As in wasmtime,

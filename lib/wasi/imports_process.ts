@@ -15,8 +15,8 @@ const MAX_RANDOM_BYTES = 1 << 20;
 function writeStringList(state: WasiState, list: readonly Uint8Array[], pointersPtr: number, bufPtr: number): number {
   const total = list.reduce((sum, item) => sum + item.byteLength + 1, 0);
   // Check both regions up front so nothing is written when either is bad.
-  state.memory.bytes(pointersPtr, list.length * 4);
-  state.memory.bytes(bufPtr, total);
+  state.memory.check(pointersPtr, list.length * 4);
+  state.memory.check(bufPtr, total);
   let at = bufPtr >>> 0;
   list.forEach((item, i) => {
     state.memory.setU32((pointersPtr >>> 0) + i * 4, at);
@@ -30,8 +30,8 @@ function writeStringList(state: WasiState, list: readonly Uint8Array[], pointers
 /** Writes the count and total UTF-8 byte size (terminators included) of a list. */
 function writeSizes(state: WasiState, list: readonly Uint8Array[], countPtr: number, sizePtr: number): number {
   const size = list.reduce((sum, item) => sum + item.byteLength + 1, 0);
-  state.memory.bytes(countPtr, 4);
-  state.memory.bytes(sizePtr, 4);
+  state.memory.check(countPtr, 4);
+  state.memory.check(sizePtr, 4);
   state.memory.setU32(countPtr, list.length);
   state.memory.setU32(sizePtr, size);
   return defs.ERRNO_SUCCESS;
@@ -66,14 +66,14 @@ export function processImports(state: WasiState): Record<string, WasiFunction> {
       return defs.ERRNO_SUCCESS;
     },
     clock_time_get: (id: number, _precision: bigint, timePtr: number) => {
-      state.memory.bytes(timePtr, 8);
+      state.memory.check(timePtr, 8);
       state.memory.setU64(timePtr, readClock(state, id));
       return defs.ERRNO_SUCCESS;
     },
 
     random_get: (buf: number, len: number) => {
       const length = len >>> 0;
-      const target = state.memory.bytes(buf, length);
+      const target = state.memory.output(buf, length);
       if (length > MAX_RANDOM_BYTES) {
         for (let at = 0; at < length; at += MAX_RANDOM_BYTES) {
           const chunk = new Uint8Array(Math.min(MAX_RANDOM_BYTES, length - at));

@@ -52,9 +52,9 @@ export function pollImports(state: WasiState): Record<string, WasiFunction> {
     poll_oneoff: (inPtr: number, outPtr: number, count: number, neventsPtr: number) => {
       const n = count >>> 0;
       if (n === 0 || n > MAX_SUBSCRIPTIONS) fail(defs.ERRNO_INVAL);
-      state.memory.bytes(inPtr, n * SUBSCRIPTION_BYTES);
-      state.memory.bytes(outPtr, n * EVENT_BYTES);
-      state.memory.bytes(neventsPtr, 4);
+      state.memory.check(inPtr, n * SUBSCRIPTION_BYTES);
+      state.memory.check(outPtr, n * EVENT_BYTES);
+      state.memory.check(neventsPtr, 4);
       const subs = Array.from({ length: n }, (_, i) => readSubscription(state.memory, inPtr, i));
 
       const ready: PollEvent[] = [];

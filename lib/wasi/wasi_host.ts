@@ -6,6 +6,7 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
+import { GuestMemory } from "../memory/guest_memory.ts";
 import { AbiMemory } from "./_abi_memory.ts";
 import { defs, WASIProcExit } from "./_defs.ts";
 import { WasiErrno } from "./_errno.ts";
@@ -76,6 +77,7 @@ export class WasiHost {
   readonly #stderr: OutputSink;
   readonly #fds: FdTable;
   #memory: () => WebAssembly.Memory | undefined = () => undefined;
+  readonly #abi = new AbiMemory(new GuestMemory(() => this.#memory()));
   #sleptNs = 0n;
 
   constructor(options: WasiHostOptions = {}) {
@@ -117,7 +119,7 @@ export class WasiHost {
     const maxSleepMs = options.maxSleepMs ?? 60_000;
     const maxSleepNs = Number.isFinite(maxSleepMs) ? BigInt(Math.max(0, Math.floor(maxSleepMs))) * 1_000_000n : 2n ** 64n;
     const state: WasiState = {
-      memory: new AbiMemory(() => this.#memory()),
+      memory: this.#abi,
       fds,
       fs,
       args,
@@ -155,9 +157,18 @@ export class WasiHost {
     return handle.kind === "file" || handle.kind === "dir" ? "fs" : "stdio";
   }
 
-  /** Tells the host where the guest's memory is; called again on every access, so grows are seen. */
-  bindMemory(resolve: () => WebAssembly.Memory | undefined): void {
-    this.#memory = resolve;
+  /**
+   * Tells the host where the guest's memory is: a function called again on
+   * every access (so grows are seen), or the sandbox's own
+   * {@linkcode GuestMemory}, whose byte counts then include WASI's.
+   */
+  bindMemory(memory: GuestMemory | (() => WebAssembly.Memory | undefined)): void {
+    if (memory instanceof GuestMemory) {
+      this.#abi.use(memory);
+      this.#memory = () => memory.memoryObject;
+    } else {
+      this.#memory = memory;
+    }
   }
 
   /**

@@ -21,6 +21,7 @@ test("canonicalBody() equals canonicalJson(recordBody()) for every kind of field
     event({ result: 2n ** 64n, durationNs: Number.NaN, bytesIn: Infinity }),
     event({ result: 3.5, time: 0 }),
     event({ result: Number.NEGATIVE_INFINITY }),
+    event({ decision: "deny", result: -2n, reason: 'ls is not on the allow list "quoted" \n' }),
   ];
   for (const record of records) {
     assert.is(canonicalBody(record, GENESIS_HASH), canonicalJson(recordBody(record, GENESIS_HASH)));

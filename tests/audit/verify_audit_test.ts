@@ -17,6 +17,7 @@ async function chainLines(): Promise<string[]> {
     log.record({
       pluginId: "p", namespace: "soch", function: "soch_write", capability: "soch:write",
       decision: i === 2 ? "deny" : "allow", durationNs: 100 + i, bytesIn: i, bytesOut: 0, result: i === 2 ? -2n : 0n,
+      ...(i === 2 ? { reason: "the key is outside the token's prefix" } : {}),
     });
   }
   await log.close();
@@ -32,6 +33,15 @@ test("an untouched chain verifies and reports its head", async () => {
   assert.is(result.records, 5);
   assert.is(result.head?.seq, 5);
   assert.is(result.firstBroken, undefined);
+});
+
+test("a denied call's reason is part of the chain: editing it is pointed at", async () => {
+  const lines = await chainLines();
+  assert.match(lines[2], /"reason":"the key is outside the token's prefix"/);
+  lines[2] = lines[2].replace("outside", "inside");
+  const result = verifyAuditText(text(lines));
+  assert.not.ok(result.ok);
+  assert.is(result.firstBroken?.line, 3);
 });
 
 test("an empty file verifies with zero records", () => {

@@ -51,6 +51,22 @@ test("a command outside the allow list is PERMISSION_DENIED and audited", async 
   assert.equal(records, ["sandbox_exec:-2"]);
 });
 
+test("a denied exec keeps its reason in the audit record (and the hash-chained file); the guest sees only -2", async () => {
+  const cwd = await tempDir();
+  const runtime = new WasmSandboxRuntime();
+  const plugin = await runtime.loadPlugin("p", await wat(GUEST), {
+    capabilities: [grant("sandbox:exec", { allowedCommands: ["echo"], workingDirectory: cwd, networkIsolation: "none" })],
+  });
+  const len = plugin.memory.writeUtf8(0, JSON.stringify({ command: "ls" }));
+  assert.is(plugin.callSync("exec", 0, len, 100_000, 65536), -2n);
+  const [record] = runtime.audit.events().events;
+  assert.is(record.function, "sandbox_exec");
+  assert.is(record.result, -2n);
+  assert.type(record.reason, "string");
+  assert.match(record.reason!, /ls/);
+  assert.not.match(plugin.memory.readUtf8(100_000, 16), /ls/, "nothing about the reason reaches the guest");
+});
+
 test("a token without a policy allows nothing", async () => {
   const { exec } = await setup(undefined);
   assert.is(exec({ command: "echo", args: ["x"] }), -2n);
