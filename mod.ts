@@ -44,17 +44,17 @@ export type { HostCallContext, HostFunction, HostFunctionRegistrar, WasmValueTyp
 export { SochProviderError } from "./lib/host/soch_namespace.ts";
 export type { HostContextProvider } from "./lib/host/soch_namespace.ts";
 export { DefaultHostContextProvider } from "./lib/host/soch_provider.ts";
-export { reportModule } from "./lib/module_report.ts";
-export type { ImportReport, ModuleReport } from "./lib/module_report.ts";
-export type { PluginSource } from "./lib/module_source.ts";
+export { reportModule } from "./lib/module/report.ts";
+export type { ImportReport, ModuleReport } from "./lib/module/report.ts";
+export type { PluginSource } from "./lib/module/source.ts";
 export type { IsolatedPluginSandbox } from "./lib/isolation/isolated_sandbox.ts";
-export { PluginSandbox } from "./lib/plugin_sandbox.ts";
-export type { CallOptions, PluginMemory, RunResult } from "./lib/plugin_sandbox.ts";
-export type { PluginInfo, SandboxRuntimeStats, SandboxStats } from "./lib/plugin_types.ts";
+export { PluginSandbox } from "./lib/sandbox/plugin_sandbox.ts";
+export type { CallOptions, PluginMemory, RunResult } from "./lib/sandbox/plugin_sandbox.ts";
+export type { PluginInfo, SandboxRuntimeStats, SandboxStats } from "./lib/sandbox/types.ts";
 export { WasmSandboxRuntime } from "./lib/runtime.ts";
 export type { PluginOptions } from "./lib/runtime.ts";
-export { SandboxState } from "./lib/sandbox_state.ts";
-export type { SandboxValue, TypedValue } from "./lib/values.ts";
+export { SandboxState } from "./lib/sandbox/state.ts";
+export type { SandboxValue, TypedValue } from "./lib/sandbox/values.ts";
 export {
   deterministicClock,
   memoryTree,

@@ -28,16 +28,17 @@ import { createExecState } from "./exec/state.ts";
 import type { ExecState } from "./exec/state.ts";
 import type { CapabilityToken } from "./host/capabilities.ts";
 import type { HostFunctionRegistrar } from "./host/registrar.ts";
-import { ModuleCache } from "./module_cache.ts";
-import { loadSource } from "./module_source.ts";
-import type { PluginSource } from "./module_source.ts";
-import { PluginSandbox } from "./plugin_sandbox.ts";
-import type { InstanceEnvironment, PreparedModule, SandboxInit } from "./plugin_sandbox.ts";
+import { ModuleCache } from "./module/cache.ts";
+import { loadSource } from "./module/source.ts";
+import type { PluginSource } from "./module/source.ts";
+import { PluginSandbox } from "./sandbox/plugin_sandbox.ts";
+import type { InstanceEnvironment, SandboxInit } from "./sandbox/plugin_sandbox.ts";
+import type { PreparedModule } from "./module/prepare.ts";
 import { isolationSettings, startIsolatedSandbox } from "./isolation/isolated_sandbox.ts";
-import type { PluginInfo, SandboxRuntimeStats } from "./plugin_types.ts";
-import { describeCompiled, prepareModule, prepareOptionsFrom, prepareOptionsKey } from "./prepare_module.ts";
-import { RewriteDiskCache } from "./rewrite_disk_cache.ts";
-import { sha256Hex } from "./sha256.ts";
+import type { PluginInfo, SandboxRuntimeStats } from "./sandbox/types.ts";
+import { describeCompiled, prepareModule, prepareOptionsFrom, prepareOptionsKey } from "./module/prepare.ts";
+import { RewriteDiskCache } from "./module/disk_cache.ts";
+import { sha256Hex } from "./module/sha256.ts";
 
 /** Options for one plugin. Limits left out come from the runtime's {@linkcode SandboxConfig}. */
 export interface PluginOptions extends Partial<SandboxConfig> {

@@ -5,10 +5,10 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import { loadSource } from "../module_source.ts";
+import { loadSource } from "../module/source.ts";
 import { defaultSandboxConfig } from "../config.ts";
-import { reportModule } from "../module_report.ts";
-import type { ModuleReport } from "../module_report.ts";
+import { reportModule } from "../module/report.ts";
+import type { ModuleReport } from "../module/report.ts";
 import { parseArgs } from "./args.ts";
 import type { Terminal } from "./terminal.ts";
 

@@ -9,10 +9,10 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import { prepareOptionsFrom, rewriteModule } from "../prepare_module.ts";
+import { prepareOptionsFrom, rewriteModule } from "../module/prepare.ts";
 import { assertValidModule } from "../wasm/validate.ts";
 import { defaultSandboxConfig } from "../config.ts";
-import { loadSource } from "../module_source.ts";
+import { loadSource } from "../module/source.ts";
 import { hostPlatform } from "../platform/host_platform.ts";
 import { integerFlag, parseArgs, stringFlag } from "./args.ts";
 import type { Terminal } from "./terminal.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SandboxStats } from "../plugin_types.ts";
+import type { SandboxStats } from "../sandbox/types.ts";
 
 /** The run summary. */
 export interface RunStats {

@@ -29,12 +29,12 @@
 import { SandboxError } from "../errors.ts";
 import type { SandboxErrorCode } from "../errors.ts";
 import { WASI_PREVIEW1 } from "../host/wasi_namespace.ts";
-import { PluginSandbox } from "../plugin_sandbox.ts";
-import type { CallOptions, PluginMemory, RunResult, SandboxInit } from "../plugin_sandbox.ts";
-import type { SandboxStats } from "../plugin_types.ts";
+import { PluginSandbox } from "../sandbox/plugin_sandbox.ts";
+import type { CallOptions, PluginMemory, RunResult, SandboxInit } from "../sandbox/plugin_sandbox.ts";
+import type { SandboxStats } from "../sandbox/types.ts";
 import type { SandboxConfig } from "../config.ts";
-import { SandboxState, SandboxStateMachine } from "../sandbox_state.ts";
-import type { SandboxValue } from "../values.ts";
+import { SandboxState, SandboxStateMachine } from "../sandbox/state.ts";
+import type { SandboxValue } from "../sandbox/values.ts";
 import { workerAdapter } from "../worker/host_worker.ts";
 import type { HostWorker, WorkerAdapter } from "../worker/types.ts";
 import { decodeMessage } from "./codec.ts";

@@ -8,7 +8,7 @@
  */
 import type { HostCallRecord } from "../host/bridge.ts";
 import type { FuncType } from "../wasm/module_summary.ts";
-import type { SandboxValue } from "../values.ts";
+import type { SandboxValue } from "../sandbox/values.ts";
 
 /** WASI settings the worker builds its `WasiHost` from (only cloneable data). */
 export interface IsolatedWasiSettings {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { HostFileInfo } from "../platform/types.ts";
-import { sha256Hex } from "../sha256.ts";
+import { sha256Hex } from "../module/sha256.ts";
 import { VirtualDirectory, VirtualFile, VirtualSymlink } from "./vfs.ts";
 import type { VirtualNode } from "./vfs.ts";
 

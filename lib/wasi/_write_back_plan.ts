@@ -9,7 +9,7 @@
  */
 import { SandboxError } from "../errors.ts";
 import type { HostFileInfo, HostFileKind, HostFileSystem } from "../platform/types.ts";
-import { sha256Hex } from "../sha256.ts";
+import { sha256Hex } from "../module/sha256.ts";
 import { joinHost } from "./_host_paths.ts";
 import { linkEscape } from "./_link_resolve.ts";
 import type { HostView } from "./_link_resolve.ts";

@@ -24,7 +24,7 @@ import type { LoadedEntry, MountSnapshot } from "./_mount_snapshot.ts";
 import { applyWriteBack } from "./_write_back_apply.ts";
 import { planWriteBack } from "./_write_back_plan.ts";
 import { registerMount } from "./mount_overlap.ts";
-import { sha256Hex } from "../sha256.ts";
+import { sha256Hex } from "../module/sha256.ts";
 import { VirtualDirectory, VirtualFile, VirtualSymlink } from "./vfs.ts";
 import { emptyWriteBackReport } from "./write_back_report.ts";
 import type { WriteBackReport } from "./write_back_report.ts";

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { main } from "../../lib/cli/main.ts";
 import { defaultSandboxConfig } from "../../lib/config.ts";
-import { prepareOptionsFrom, rewriteModule } from "../../lib/prepare_module.ts";
+import { prepareOptionsFrom, rewriteModule } from "../../lib/module/prepare.ts";
 import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT } from "../../mod.ts";
 import { fakeTerminal } from "../_helpers/fake_terminal.ts";
 import { tempDir } from "../_helpers/temp.ts";

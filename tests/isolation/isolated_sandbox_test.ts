@@ -2,7 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { grant, WasmSandboxRuntime } from "../../mod.ts";
 import type { HostCallRecord } from "../../lib/host/bridge.ts";
-import type { PluginSandbox } from "../../lib/plugin_sandbox.ts";
+import type { PluginSandbox } from "../../lib/sandbox/plugin_sandbox.ts";
 import { SandboxError } from "../../lib/errors.ts";
 import { wat } from "../_helpers/wat.ts";
 

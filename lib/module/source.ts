@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { SandboxError } from "./errors.ts";
-import { hostPlatform } from "./platform/host_platform.ts";
-import { HostNotFoundError } from "./platform/types.ts";
+import { SandboxError } from "../errors.ts";
+import { hostPlatform } from "../platform/host_platform.ts";
+import { HostNotFoundError } from "../platform/types.ts";
 
 /** Where a plugin comes from. A string is a file path unless it parses as a `file:`, `http:` or `https:` URL. */
 export type PluginSource = Uint8Array | ArrayBuffer | string | URL | WebAssembly.Module;

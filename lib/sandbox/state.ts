@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { SandboxError } from "./errors.ts";
+import { SandboxError } from "../errors.ts";
 
 /** States a sandbox can be in. */
 export const SandboxState = {

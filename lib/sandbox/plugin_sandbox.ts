@@ -4,38 +4,26 @@
  *
  * @module
  */
-import { SandboxError } from "./errors.ts";
-import { abiErrorConvention, linkHostFunctions } from "./host/bridge.ts";
-import type { HostCallRecorder, LinkableNamespace } from "./host/bridge.ts";
-import type { CapabilitySet } from "./host/capabilities.ts";
-import type { GuestLogGate } from "./host/guest_logger.ts";
-import type { FuncType } from "./wasm/module_summary.ts";
-import type { ExecState } from "./exec/state.ts";
-import { GuestControl } from "./host/guest_control.ts";
-import { ResponseSlot } from "./host/response_slot.ts";
-import { sandboxNamespace } from "./host/sandbox_namespace.ts";
-import { readAssemblyScriptString } from "./memory/assemblyscript_strings.ts";
-import { GuestMemory } from "./memory/guest_memory.ts";
-import type { PluginInfo, SandboxStats } from "./plugin_types.ts";
-import { SandboxState, SandboxStateMachine } from "./sandbox_state.ts";
+import { SandboxError } from "../errors.ts";
+import type { PreparedModule } from "../module/prepare.ts";
+import { abiErrorConvention, linkHostFunctions } from "../host/bridge.ts";
+import type { HostCallRecorder, LinkableNamespace } from "../host/bridge.ts";
+import type { CapabilitySet } from "../host/capabilities.ts";
+import type { GuestLogGate } from "../host/guest_logger.ts";
+import type { ExecState } from "../exec/state.ts";
+import { GuestControl } from "../host/guest_control.ts";
+import { ResponseSlot } from "../host/response_slot.ts";
+import { sandboxNamespace } from "../host/sandbox_namespace.ts";
+import { readAssemblyScriptString } from "../memory/assemblyscript_strings.ts";
+import { GuestMemory } from "../memory/guest_memory.ts";
+import type { PluginInfo, SandboxStats } from "./types.ts";
+import { SandboxState, SandboxStateMachine } from "./state.ts";
 import { mapGuestError, TrapReason } from "./trap_mapping.ts";
-import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, START_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "./fuel/instrument.ts";
+import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, START_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
 import { lowerArguments } from "./values.ts";
-import type { CommandResult } from "./wasi/mod.ts";
+import type { CommandResult } from "../wasi/mod.ts";
 import type { SandboxValue } from "./values.ts";
 
-/** A compiled, checked module ready to instantiate (shared by every sandbox of the same plugin bytes). */
-export interface PreparedModule {
-  module: WebAssembly.Module;
-  hash: string;
-  imports: WebAssembly.ModuleImportDescriptor[];
-  exports: WebAssembly.ModuleExportDescriptor[];
-  /** Signatures of the function imports, keyed `module\0name` (absent for precompiled modules). */
-  importSignatures?: ReadonlyMap<string, FuncType>;
-  /** Memories the module imports, to be created by the host with the limit applied. */
-  importedMemories: Array<{ module: string; name: string; initial: number; maximum: number; shared: boolean }>;
-  metered: boolean;
-}
 
 /** Per-instance pieces supplied by the runtime: host namespaces and the WASI session. */
 export interface InstanceEnvironment {

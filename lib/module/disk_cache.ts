@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { hostPlatform } from "./platform/host_platform.ts";
+import { hostPlatform } from "../platform/host_platform.ts";
 import { sha256Hex } from "./sha256.ts";
 
 const encoder = new TextEncoder();

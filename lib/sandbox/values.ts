@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { SandboxError } from "./errors.ts";
-import type { GuestMemory } from "./memory/guest_memory.ts";
-import { AS_STRING_ID, writeUtf16 } from "./memory/assemblyscript_strings.ts";
+import { SandboxError } from "../errors.ts";
+import type { GuestMemory } from "../memory/guest_memory.ts";
+import { AS_STRING_ID, writeUtf16 } from "../memory/assemblyscript_strings.ts";
 
 /** An explicitly typed value. */
 export type TypedValue =

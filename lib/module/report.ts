@@ -5,18 +5,18 @@
  *
  * @module
  */
-import { assemblyScriptEnv } from "./host/assemblyscript_env.ts";
-import { GuestLogGate } from "./host/guest_logger.ts";
-import { platformSandboxNamespace } from "./host/platform_sandbox_namespace.ts";
-import type { HostFunctionRegistrar } from "./host/registrar.ts";
-import { ResponseSlot } from "./host/response_slot.ts";
-import { sandboxNamespace } from "./host/sandbox_namespace.ts";
-import { sochNamespace } from "./host/soch_namespace.ts";
-import { DefaultHostContextProvider } from "./host/soch_provider.ts";
-import { describeWasiCapability } from "./host/wasi_capabilities.ts";
-import { WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
-import { summarizeModule } from "./wasm/module_summary.ts";
-import type { MemoryLimits, TableLimits } from "./wasm/module_summary.ts";
+import { assemblyScriptEnv } from "../host/assemblyscript_env.ts";
+import { GuestLogGate } from "../host/guest_logger.ts";
+import { platformSandboxNamespace } from "../host/platform_sandbox_namespace.ts";
+import type { HostFunctionRegistrar } from "../host/registrar.ts";
+import { ResponseSlot } from "../host/response_slot.ts";
+import { sandboxNamespace } from "../host/sandbox_namespace.ts";
+import { sochNamespace } from "../host/soch_namespace.ts";
+import { DefaultHostContextProvider } from "../host/soch_provider.ts";
+import { describeWasiCapability } from "../host/wasi_capabilities.ts";
+import { WASI_PREVIEW1 } from "../host/wasi_namespace.ts";
+import { summarizeModule } from "../wasm/module_summary.ts";
+import type { MemoryLimits, TableLimits } from "../wasm/module_summary.ts";
 
 /** One import and what it needs. */
 export interface ImportReport {

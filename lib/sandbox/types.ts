@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SandboxState } from "./sandbox_state.ts";
+import type { SandboxState } from "./state.ts";
 
 /** Information about a loaded plugin. */
 export interface PluginInfo {

@@ -5,15 +5,27 @@
  *
  * @module
  */
-import type { SandboxConfig } from "./config.ts";
-import { SandboxError } from "./errors.ts";
-import type { PreparedModule } from "./plugin_sandbox.ts";
-import { instrument, REWRITER_VERSION } from "./fuel/instrument.ts";
-import type { CostTable } from "./fuel/instrument.ts";
-import { type MemoryLimits, shareLimit, totalInitial } from "./wasm/limits.ts";
-import { summarizeModule } from "./wasm/module_summary.ts";
-import type { ModuleSummary } from "./wasm/module_summary.ts";
-import { assertValidModule } from "./wasm/validate.ts";
+import type { SandboxConfig } from "../config.ts";
+import { SandboxError } from "../errors.ts";
+import { instrument, REWRITER_VERSION } from "../fuel/instrument.ts";
+import type { CostTable } from "../fuel/instrument.ts";
+import { type MemoryLimits, shareLimit, totalInitial } from "../wasm/limits.ts";
+import { summarizeModule } from "../wasm/module_summary.ts";
+import type { FuncType, ModuleSummary } from "../wasm/module_summary.ts";
+import { assertValidModule } from "../wasm/validate.ts";
+
+/** A compiled, checked module ready to instantiate (shared by every sandbox of the same plugin bytes). */
+export interface PreparedModule {
+  module: WebAssembly.Module;
+  hash: string;
+  imports: WebAssembly.ModuleImportDescriptor[];
+  exports: WebAssembly.ModuleExportDescriptor[];
+  /** Signatures of the function imports, keyed `module\0name` (absent for precompiled modules). */
+  importSignatures?: ReadonlyMap<string, FuncType>;
+  /** Memories the module imports, to be created by the host with the limit applied. */
+  importedMemories: Array<{ module: string; name: string; initial: number; maximum: number; shared: boolean }>;
+  metered: boolean;
+}
 
 /** What changes the compiled result: part of the cache key. */
 export interface PrepareOptions {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { SandboxError } from "./errors.ts";
+import { SandboxError } from "../errors.ts";
 
 /** Why injected code trapped, as stored in the rewriter's trap-reason global. */
 export const TrapReason = { None: 0, OutOfFuel: 1, StackOverflow: 2 } as const;
