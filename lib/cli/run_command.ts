@@ -118,7 +118,9 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   });
   const sochPath = stringFlag(args, "soch");
   const provider = sochPath === undefined ? undefined : await loadSochFile(sochPath);
-  const sochOut = sochPath !== undefined && capabilities.some((t) => t.capability === Capabilities.SochWrite)
+  // Either write capability can change the store (values or vectors), so either means writing it back.
+  const sochOut = sochPath !== undefined &&
+      capabilities.some((t) => t.capability === Capabilities.SochWrite || t.capability === Capabilities.SochVectorWrite)
     ? await prepareOutputFile(sochPath, "--soch")
     : undefined;
   const runtime = new WasmSandboxRuntime({ ...config, audit, provider });

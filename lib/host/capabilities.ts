@@ -13,6 +13,7 @@ export const Capabilities = {
   SochRead: "soch:read",
   SochWrite: "soch:write",
   SochVectorSearch: "soch:vector_search",
+  SochVectorWrite: "soch:vector_write",
   SandboxExec: "sandbox:exec",
   SandboxTime: "sandbox:time",
   SandboxLog: "sandbox:log",

@@ -1,11 +1,12 @@
 /**
- * The `soch` namespace: `soch_read`, `soch_write` and `vector_search` over
- * the injected {@linkcode HostContextProvider} (docs/ABI.md). Bodies hold
- * only their own logic; capability checks and auditing are the bridge's.
+ * The `soch` namespace: `soch_read`, `soch_write`, `vector_search` and
+ * `vector_put` over the injected {@linkcode HostContextProvider}
+ * (docs/ABI.md). Bodies hold only their own logic; capability checks and
+ * auditing are the bridge's.
  *
  * A token's {@linkcode SochScope} narrows it further: keys outside its
  * `keyPrefix` are PERMISSION_DENIED (and left out of search results), and a
- * `readOnly` scope refuses writes.
+ * `readOnly` scope refuses writes (of values and of vectors).
  *
  * @module
  */
@@ -34,7 +35,7 @@ export interface HostContextProvider {
   /**
    * Stores (or replaces) the vector indexed under `key`, under the rules of
    * {@linkcode AsyncHostContextProvider.vectorPut}. Optional here so existing
-   * providers stay valid; the coming `soch.vector_put` refuses when it is absent.
+   * providers stay valid; `soch.vector_put` answers UNAVAILABLE when it is absent.
    */
   vectorPut?(key: string, vector: Float32Array): void;
 }
@@ -128,6 +129,22 @@ function guarded<T>(op: () => T): T | number {
   }
 }
 
+/**
+ * Reads `dim` little-endian f32 values at `ptr` as a vector to store, or
+ * returns the ABI code refusing it. The namespace checks what needs no
+ * knowledge of the store (length, finiteness, direction) so that every
+ * provider refuses alike; the store's dimension rule is the provider's.
+ */
+function readVector(ctx: HostCallContext, ptr: number, dim: number, limits: SochLimits): Float32Array | number {
+  if (dim >>> 0 === 0) return AbiCode.INVALID_ARGUMENT;
+  if (dim >>> 0 > limits.maxDimensions) return AbiCode.LIMIT_EXCEEDED;
+  const vector = ctx.memory.readF32Array(ptr, dim); // out of range: InvalidArgument → INVALID_ARGUMENT
+  if (!vector.every(Number.isFinite)) return AbiCode.INVALID_ARGUMENT;
+  // The zero vector has no direction, so no cosine with anything.
+  if (vector.every((x) => x === 0)) return AbiCode.INVALID_ARGUMENT;
+  return vector;
+}
+
 /** The `soch` registrar over `provider`. */
 export function sochNamespace(provider: HostContextProvider, limits: SochLimits = DEFAULT_SOCH_LIMITS): HostFunctionRegistrar {
   return defineRegistrar("soch", {
@@ -178,6 +195,33 @@ export function sochNamespace(provider: HostContextProvider, limits: SochLimits 
         const visible = (filter ? hits.filter((h) => filter(h.key)) : hits).slice(0, k);
         const json = JSON.stringify(visible.map((h) => ({ key: h.key, score: h.score })));
         return ctx.respond(encoder.encode(json), outPtr, outCap);
+      },
+    },
+    vector_put: {
+      params: ["i32", "i32", "i32", "i32"],
+      results: ["i64"],
+      capability: Capabilities.SochVectorWrite,
+      call(ctx, keyPtr: number, keyLen: number, vecPtr: number, dim: number) {
+        const key = readKey(ctx, keyPtr, keyLen, limits);
+        if (typeof key === "number") return BigInt(key);
+        if (!inScope(ctx, key) || scopeOf(ctx).readOnly) return BigInt(AbiCode.PERMISSION_DENIED);
+        const vector = readVector(ctx, vecPtr, dim, limits);
+        if (typeof vector === "number") return BigInt(vector);
+        if (provider.vectorPut === undefined) {
+          ctx.explain("the soch provider cannot store vectors (it has no vectorPut)");
+          return BigInt(AbiCode.UNAVAILABLE);
+        }
+        const put = provider.vectorPut.bind(provider);
+        const result = guarded(() => {
+          try {
+            return put(key, vector);
+          } catch (err) {
+            // The provider's reason (e.g. the store's dimension) goes to the audit record.
+            if (err instanceof Error) ctx.explain(err.message);
+            throw err;
+          }
+        });
+        return BigInt(typeof result === "number" ? result : 0);
       },
     },
   });

@@ -208,7 +208,7 @@ export class DefaultHostContextProvider implements HostContextProvider {
 
   /**
    * The contract's name for {@linkcode upsertVector} (what `soch.vector_put`
-   * will call): stores `vector` for `key` as a unit vector, same rules.
+   * calls): stores `vector` for `key` as a unit vector, same rules.
    */
   vectorPut(key: string, vector: Float32Array): void {
     this.upsertVector(key, vector);

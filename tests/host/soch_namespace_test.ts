@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { grant, WasmSandboxRuntime } from "../../mod.ts";
+import { DefaultHostContextProvider, grant, WasmSandboxRuntime } from "../../mod.ts";
 import type { HostContextProvider } from "../../lib/host/soch_namespace.ts";
 import { wat } from "../_helpers/wat.ts";
 
@@ -35,6 +35,7 @@ const GUEST = `(module
   (import "soch" "soch_read" (func $read (param i32 i32 i32 i32) (result i64)))
   (import "soch" "soch_write" (func $write (param i32 i32 i32 i32) (result i64)))
   (import "soch" "vector_search" (func $search (param i32 i32 i32 i32 i32) (result i64)))
+  (import "soch" "vector_put" (func $put (param i32 i32 i32 i32) (result i64)))
   (import "sandbox" "take_response" (func $take (param i32 i32) (result i64)))
   (memory (export "memory") 1)
   (func (export "read") (param i32 i32 i32 i32) (result i64)
@@ -43,15 +44,19 @@ const GUEST = `(module
     (call $write (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
   (func (export "search") (param i32 i32 i32 i32 i32) (result i64)
     (call $search (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+  (func (export "vput") (param i32 i32 i32 i32) (result i64)
+    (call $put (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
   (func (export "take") (param i32 i32) (result i64) (call $take (local.get 0) (local.get 1))))`;
 
 const all = () => [grant("soch:read"), grant("soch:write"), grant("soch:vector_search")];
 
-async function load(provider = mapProvider(), capabilities = all()) {
+async function load<P extends HostContextProvider>(provider: P = mapProvider() as never, capabilities = all()) {
   const runtime = new WasmSandboxRuntime({ provider });
   const plugin = await runtime.loadPlugin("p", await wat(GUEST), { capabilities, linkDeniedAsStubs: true });
   const put = (ptr: number, text: string) => plugin.memory.writeUtf8(ptr, text);
-  return { plugin, provider, put };
+  /** Writes `values` as little-endian f32 at `ptr`; returns the dimension. */
+  const putVector = (ptr: number, values: number[]) => (plugin.memory.write(ptr, new Uint8Array(new Float32Array(values).buffer)), values.length);
+  return { plugin, provider, put, putVector, runtime };
 }
 
 test("soch_write then soch_read round-trips a value", async () => {
@@ -151,6 +156,114 @@ test("revoking a token makes later calls PERMISSION_DENIED", async () => {
   assert.is(plugin.callSync("read", 0, put(0, "k"), 100, 10), 1n);
   read.revoke();
   assert.is(plugin.callSync("read", 0, put(0, "k"), 100, 10), -2n);
+});
+
+// --- vector_put -----------------------------------------------------------------
+
+const indexing = () => [grant("soch:vector_write"), grant("soch:vector_search")];
+
+test("vector_put stores a vector that vector_search then finds; a second put replaces it", async () => {
+  const { plugin, provider, put, putVector } = await load(new DefaultHostContextProvider(), indexing());
+  const keyLen = put(0, "doc:1");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [3, 4, 0])), 0n);
+  assert.is(provider.vectorCount, 1);
+  assert.is(provider.dimension, 3, "the first vector fixed the store's dimension");
+  assert.equal(provider.vectorSearch(new Float32Array([0, 1, 0]), 1), [{ key: "doc:1", score: Math.fround(0.8) }]);
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [0, 0, 2])), 0n);
+  assert.is(provider.vectorCount, 1, "replaced, not added");
+  const n = plugin.callSync("search", 100, putVector(100, [0, 0, 1]), 5, 200, 1000) as bigint;
+  assert.equal(JSON.parse(plugin.memory.readUtf8(200, Number(n))), [{ key: "doc:1", score: 1 }]);
+});
+
+test("vector_put refuses what a query would be refused for: dim 0, dim over the limit, NaN, infinity, zero", async () => {
+  const { plugin, provider, put, putVector } = await load(new DefaultHostContextProvider(), indexing());
+  const keyLen = put(0, "v");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, 0), -3n, "dim 0");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, 4097), -4n, "dim above 4096");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [1, NaN])), -3n, "NaN");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [Infinity, 1])), -3n, "infinity");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [0, -0, 0])), -3n, "zero vector");
+  assert.is(provider.vectorCount, 0, "nothing was stored");
+  assert.is(provider.dimension, undefined, "no refused vector fixed the dimension");
+});
+
+test("vector_put of another dimension than the store's is INVALID_ARGUMENT (-3), and the audit says why", async () => {
+  const provider = new DefaultHostContextProvider({ dimension: 2 });
+  const { plugin, put, putVector, runtime } = await load(provider, indexing());
+  const keyLen = put(0, "v");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [1, 2, 3])), -3n, "the host set dimension 2");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [1, 2])), 0n);
+  const puts = runtime.audit.events().events.filter((e) => e.function === "vector_put");
+  assert.equal(puts.map((e) => [e.decision, e.result]), [["allow", -3n], ["allow", 0n]]);
+  assert.match(puts[0].reason ?? "", "3 components; the store's vectors have 2");
+  assert.is(puts[0].bytesIn, 1 + 12, "the key and the vector were read");
+});
+
+test("vector_put: the namespace refuses NaN and zero vectors even for a provider that would take them", async () => {
+  const stored: string[] = [];
+  const lax = { ...mapProvider(), vectorPut: (key: string) => void stored.push(key) };
+  const { plugin, put, putVector } = await load(lax, indexing());
+  const keyLen = put(0, "k");
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [NaN, 1])), -3n);
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [0, 0])), -3n);
+  assert.equal(stored, []);
+  assert.is(plugin.callSync("vput", 0, keyLen, 100, putVector(100, [0, 1])), 0n);
+  assert.equal(stored, ["k"]);
+});
+
+test("vector_put keys follow the key rules: empty or invalid UTF-8 is -3, too long is -4", async () => {
+  const { plugin, provider, putVector } = await load(new DefaultHostContextProvider(), indexing());
+  const dim = putVector(100, [1, 0]);
+  assert.is(plugin.callSync("vput", 0, 0, 100, dim), -3n, "empty key");
+  plugin.memory.write(0, new Uint8Array([0xc3, 0x28]));
+  assert.is(plugin.callSync("vput", 0, 2, 100, dim), -3n, "invalid UTF-8");
+  assert.is(plugin.callSync("vput", 0, 1025, 100, dim), -4n, "key over 1024 bytes");
+  assert.is(provider.vectorCount, 0);
+});
+
+test("vector_put honours the token's scope: outside keyPrefix and readOnly are PERMISSION_DENIED (-2)", async () => {
+  const provider = new DefaultHostContextProvider();
+  const { plugin, put, putVector } = await load(provider, [grant("soch:vector_write", { keyPrefix: "docs/" })]);
+  const dim = putVector(100, [1, 0]);
+  assert.is(plugin.callSync("vput", 0, put(0, "secrets/x"), 100, dim), -2n);
+  assert.is(plugin.callSync("vput", 0, put(0, "docs/a"), 100, dim), 0n);
+  assert.equal(provider.vectorSearch(new Float32Array([1, 0]), 5).map((h) => h.key), ["docs/a"]);
+
+  const readOnly = await load(new DefaultHostContextProvider(), [grant("soch:vector_write", { readOnly: true })]);
+  readOnly.putVector(100, [1, 0]);
+  assert.is(readOnly.plugin.callSync("vput", 0, readOnly.put(0, "docs/a"), 100, 2), -2n);
+  assert.is(readOnly.provider.vectorCount, 0);
+});
+
+test("vector_put needs soch:vector_write: soch:write or soch:vector_search do not grant it", async () => {
+  const provider = new DefaultHostContextProvider();
+  const { plugin, put, putVector, runtime } = await load(provider, [grant("soch:write"), grant("soch:vector_search")]);
+  assert.is(plugin.callSync("vput", 0, put(0, "k"), 100, putVector(100, [1, 0])), -2n);
+  assert.is(provider.vectorCount, 0);
+  const [event] = runtime.audit.events().events.filter((e) => e.function === "vector_put");
+  assert.equal([event.decision, event.capability], ["deny", "soch:vector_write"]);
+});
+
+test("vector_put with a provider that cannot store vectors is UNAVAILABLE (-6), explained, and the plugin keeps running", async () => {
+  const { plugin, put, putVector, runtime } = await load(mapProvider(), indexing());
+  assert.is(plugin.callSync("vput", 0, put(0, "k"), 100, putVector(100, [1, 0])), -6n);
+  assert.is(plugin.state, "Ready");
+  const [event] = runtime.audit.events().events.filter((e) => e.function === "vector_put");
+  assert.match(event.reason ?? "", "no vectorPut");
+});
+
+test("vector_put maps provider failures: a LIMIT_EXCEEDED store is -4, a thrown error -6", async () => {
+  const full = new DefaultHostContextProvider({ limits: { maxVectors: 1 } });
+  const { plugin, put, putVector } = await load(full, indexing());
+  const dim = putVector(100, [1, 0]);
+  assert.is(plugin.callSync("vput", 0, put(0, "a"), 100, dim), 0n);
+  assert.is(plugin.callSync("vput", 0, put(0, "b"), 100, dim), -4n, "store full");
+  assert.is(plugin.callSync("vput", 0, put(0, "a"), 100, dim), 0n, "replacing an existing key still works");
+
+  const broken = { ...mapProvider(), vectorPut: () => { throw new Error("disk full"); } };
+  const b = await load(broken, indexing());
+  assert.is(b.plugin.callSync("vput", 0, b.put(0, "k"), 100, b.putVector(100, [1, 0])), -6n);
+  assert.is(b.plugin.state, "Ready");
 });
 
 test.run();
