@@ -1,4 +1,4 @@
-// `npm run demo`: builds the example plugins from lib/guest/examples with the
+// `npm run demo`: builds the example plugins from guest/examples with the
 // AssemblyScript compiler, then runs them through the wasm-sandbox CLI:
 // a WASI command, a soch counter with capabilities and an audit log, a
 // refused capability, and the audit chain verified.
@@ -19,7 +19,7 @@ function step(title: string): void {
 
 function compile(example: string, extra: string[]): string {
   const out = join(work, example.replace(/\.ts$/, ".wasm"));
-  const result = spawnSync(process.execPath, [asc, join(root, "lib/guest/examples", example), "-O2", "-o", out, ...extra], {
+  const result = spawnSync(process.execPath, [asc, join(root, "guest/examples", example), "-O2", "-o", out, ...extra], {
     cwd: root,
     stdio: "inherit",
   });
@@ -35,7 +35,7 @@ function sandbox(args: string[]): number {
 }
 
 step("building the example plugins with asc");
-const hello = compile("hello_wasi.ts", ["--exportStart", "_start", "--use", "abort=lib/guest/examples/hello_wasi/abortToExit"]);
+const hello = compile("hello_wasi.ts", ["--exportStart", "_start", "--use", "abort=guest/examples/hello_wasi/abortToExit"]);
 const counter = compile("kv_counter.ts", ["--exportRuntime"]);
 
 step("a WASI command: argv, stdout and the exit code pass through");

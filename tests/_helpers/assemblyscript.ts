@@ -1,7 +1,7 @@
 // Compiles AssemblyScript to wasm at test time with the `assemblyscript`
 // package's programmatic asc API and an in-memory file system. The entry
 // source is virtual; files it imports are looked up in `options.files` first,
-// then read from the project's lib/guest/ folder (so `./sdk/index` and
+// then read from the project's guest/ folder (so `./sdk/index` and
 // `../sdk/index` resolve to the real SDK).
 import asc from "assemblyscript/asc";
 import { readFileSync } from "node:fs";
@@ -12,7 +12,7 @@ const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Options of {@linkcode compileAssemblyScript}. */
 export interface CompileOptions {
-  /** Virtual path of the entry file, relative to the project root (default lib/guest/_test_input.ts). */
+  /** Virtual path of the entry file, relative to the project root (default guest/_test_input.ts). */
   path?: string;
   /** Extra virtual files, by project-relative path. */
   files?: Record<string, string>;
@@ -23,7 +23,7 @@ export interface CompileOptions {
 function readGuestFile(path: string): string | null {
   const clean = normalize(path).replaceAll("\\", "/");
   // Only the guest sources are reachable, never the rest of the disk.
-  if (!clean.startsWith("lib/guest/") || clean.includes("..")) return null;
+  if (!clean.startsWith("guest/") || clean.includes("..")) return null;
   try {
     return readFileSync(join(projectRoot, clean), "utf8");
   } catch {
@@ -33,7 +33,7 @@ function readGuestFile(path: string): string | null {
 
 /** Compiles `source` (AssemblyScript) to a wasm binary; throws with asc's diagnostics on error. */
 export async function compileAssemblyScript(source: string, options: CompileOptions = {}): Promise<Uint8Array> {
-  const entry = options.path ?? "lib/guest/_test_input.ts";
+  const entry = options.path ?? "guest/_test_input.ts";
   const files: Record<string, string> = { ...options.files, [entry]: source };
   let binary: Uint8Array | undefined;
   let diagnostics = "";
@@ -53,9 +53,9 @@ export async function compileAssemblyScript(source: string, options: CompileOpti
   return binary;
 }
 
-/** Compiles a file that exists under lib/guest/ (e.g. "lib/guest/examples/kv_counter.ts"). */
+/** Compiles a file that exists under guest/ (e.g. "guest/examples/kv_counter.ts"). */
 export function compileGuestFile(path: string, flags: string[] = []): Promise<Uint8Array> {
   const source = readGuestFile(path);
-  if (source === null) throw new Error(`${path} is not a readable file under lib/guest/`);
+  if (source === null) throw new Error(`${path} is not a readable file under guest/`);
   return compileAssemblyScript(source, { path, flags });
 }

@@ -1,4 +1,4 @@
-// End to end: every example plugin in lib/guest/examples/, compiled from its
+// End to end: every example plugin in guest/examples/, compiled from its
 // AssemblyScript source with asc and run through the real runtime (real
 // bridge, capability checks, soch provider, response slot, WASI, audit log).
 import { suite } from "uvu";
@@ -14,12 +14,12 @@ const test = suite("guest examples, end to end");
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Compiles lib/guest/examples/<name>.ts; imports resolve to the real SDK. Cached per name. */
+/** Compiles guest/examples/<name>.ts; imports resolve to the real SDK. Cached per name. */
 const compiled = new Map<string, Promise<Uint8Array>>();
 function example(name: string, flags: string[] = []): Promise<Uint8Array> {
   let wasm = compiled.get(name);
   if (!wasm) {
-    const path = `lib/guest/examples/${name}.ts`;
+    const path = `guest/examples/${name}.ts`;
     wasm = compileAssemblyScript(readFileSync(`${projectRoot}${path}`, "utf8"), { path, flags });
     compiled.set(name, wasm);
   }
@@ -168,7 +168,7 @@ test("vector_demo: an empty store answers [] and a bad k is INVALID_ARGUMENT (-3
 
 // --- hello_wasi -----------------------------------------------------------------
 
-const HELLO_FLAGS = ["--exportStart", "_start", "--use", "abort=lib/guest/examples/hello_wasi/abortToExit"];
+const HELLO_FLAGS = ["--exportStart", "_start", "--use", "abort=guest/examples/hello_wasi/abortToExit"];
 
 test("hello_wasi: run() prints its greeting on stdout and exits 0", async () => {
   const chunks: Uint8Array[] = [];

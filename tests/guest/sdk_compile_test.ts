@@ -1,4 +1,4 @@
-// Compiles every example plugin under lib/guest/examples/ with asc and checks
+// Compiles every example plugin under guest/examples/ with asc and checks
 // that it imports exactly the ABI functions it should, with the ABI's
 // signatures (docs/ABI.md).
 import { test } from "uvu";
@@ -23,7 +23,7 @@ const ABI_SIGNATURES: Record<string, string> = {
   "wasi_snapshot_preview1.proc_exit": "i32->",
 };
 
-const HELLO_FLAGS = ["--exportStart", "_start", "--use", "abort=lib/guest/examples/hello_wasi/abortToExit"];
+const HELLO_FLAGS = ["--exportStart", "_start", "--use", "abort=guest/examples/hello_wasi/abortToExit"];
 
 /** What each example must import and export. */
 const EXAMPLES: Record<string, { imports: string[]; exports: string[]; flags?: string[] }> = {
@@ -49,16 +49,16 @@ const EXAMPLES: Record<string, { imports: string[]; exports: string[]; flags?: s
   },
 };
 
-const examplesDir = fileURLToPath(new URL("../../lib/guest/examples/", import.meta.url));
+const examplesDir = fileURLToPath(new URL("../../guest/examples/", import.meta.url));
 
-test("every file in lib/guest/examples/ has an expectation here", () => {
+test("every file in guest/examples/ has an expectation here", () => {
   const files = readdirSync(examplesDir).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
   assert.equal(files, Object.keys(EXAMPLES).sort());
 });
 
 for (const [name, expected] of Object.entries(EXAMPLES)) {
   test(`${name}.ts compiles and imports exactly its ABI functions with the ABI signatures`, async () => {
-    const wasm = await compileGuestFile(`lib/guest/examples/${name}.ts`, expected.flags);
+    const wasm = await compileGuestFile(`guest/examples/${name}.ts`, expected.flags);
     const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
     const imports = WebAssembly.Module.imports(module);
     assert.ok(imports.every((i) => i.kind === "function"), "only function imports");

@@ -10,7 +10,7 @@ import { FakeAbiHost } from "./_fake_abi_host.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const SCRATCH_CAP = 256; // lib/guest/sdk/sandbox.ts
+const SCRATCH_CAP = 256; // guest/sdk/sandbox.ts
 
 const PROBE = `
 import { lastError, sochRead, sochReadString, sochWrite, takeResponse, SCRATCH_CAP } from "./sdk/index";
@@ -148,7 +148,7 @@ test("UTF-8 values decode to strings, multi-byte characters included", async () 
 
 test("kv_counter increments a counter stored as decimal text and logs it", async () => {
   const host = new FakeAbiHost();
-  const instance = await host.instantiate(await compileGuestFile("lib/guest/examples/kv_counter.ts"));
+  const instance = await host.instantiate(await compileGuestFile("guest/examples/kv_counter.ts"));
   const increment = instance.exports.increment as () => bigint;
   assert.is(increment(), 1n);
   assert.is(increment(), 2n);
@@ -167,7 +167,7 @@ test("kv_counter increments a counter stored as decimal text and logs it", async
 
 test("vector_demo sends a little-endian f32 query and receives long JSON through the slot", async () => {
   const host = new FakeAbiHost();
-  const instance = await host.instantiate(await compileGuestFile("lib/guest/examples/vector_demo.ts"));
+  const instance = await host.instantiate(await compileGuestFile("guest/examples/vector_demo.ts"));
   let seen: { query: number[]; k: number } | undefined;
   const hits = Array.from({ length: 20 }, (_, i) => ({ key: `document/${i}`, score: 1 - i / 100 }));
   host.searchResult = (query, k) => {
@@ -189,7 +189,7 @@ test("vector_demo sends a little-endian f32 query and receives long JSON through
 
 test("exec_demo sends valid request JSON and stores the response", async () => {
   const host = new FakeAbiHost();
-  const instance = await host.instantiate(await compileGuestFile("lib/guest/examples/exec_demo.ts"));
+  const instance = await host.instantiate(await compileGuestFile("guest/examples/exec_demo.ts"));
   let request: unknown;
   const response = { exit_code: 0, stdout: "hello from the sandbox\n".repeat(20), stderr: "", duration_ms: 3, timed_out: false, truncated: false };
   host.execResult = (text) => {
@@ -205,8 +205,8 @@ test("exec_demo sends valid request JSON and stores the response", async () => {
 });
 
 test("hello_wasi prints through fd_write, completing partial writes", async () => {
-  const flags = ["--exportStart", "_start", "--use", "abort=lib/guest/examples/hello_wasi/abortToExit"];
-  const wasm = await compileGuestFile("lib/guest/examples/hello_wasi.ts", flags);
+  const flags = ["--exportStart", "_start", "--use", "abort=guest/examples/hello_wasi/abortToExit"];
+  const wasm = await compileGuestFile("guest/examples/hello_wasi.ts", flags);
   for (const chunk of [Infinity, 5]) {
     const host = new FakeAbiHost();
     host.writeChunk = chunk;

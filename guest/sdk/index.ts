@@ -1,5 +1,5 @@
 // The wasm-sandbox AssemblyScript guest SDK. Import from here:
-//   import { sochReadString, sochWriteString, log, INFO } from "wasm-sandbox/lib/guest/sdk/index";
+//   import { sochReadString, sochWriteString, log, INFO } from "wasm-sandbox/guest/sdk/index";
 export * from "./abi";
 export { lastError, takeResponse, SCRATCH_CAP } from "./sandbox";
 export * from "./soch";

@@ -1,7 +1,7 @@
 // Example plugin: a WASI command that prints to stdout. AssemblyScript 0.28
 // ships no WASI bindings of its own, so this declares the two WASI functions
 // it needs. Compile with:
-//   asc hello_wasi.ts --exportStart _start --use abort=lib/guest/examples/hello_wasi/abortToExit
+//   asc hello_wasi.ts --exportStart _start --use abort=guest/examples/hello_wasi/abortToExit
 // so the module imports nothing but wasi_snapshot_preview1 (needs wasi:stdio,
 // and wasi:proc for proc_exit, which it links even when it never aborts).
 
