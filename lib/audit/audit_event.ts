@@ -44,7 +44,20 @@ export interface AuditEventInput {
    * ever sees the ABI code.
    */
   reason?: string;
+  /**
+   * Structured facts about the call that the host function added
+   * (`ctx.annotate`), e.g. an HTTP request's method, host, status and byte
+   * counts. Never bodies or secrets: host functions put only what may be
+   * kept in a log here.
+   */
+  detail?: AuditDetail;
 }
+
+/** A value in {@linkcode AuditEventInput.detail}: plain JSON scalars, or a list of strings. */
+export type AuditDetailValue = string | number | boolean | null | readonly string[];
+
+/** Structured facts about one host call, flat: names to {@linkcode AuditDetailValue}s. */
+export type AuditDetail = Readonly<Record<string, AuditDetailValue>>;
 
 /** A recorded host call: the input plus the sequence number and time the log assigned. */
 export interface AuditEvent extends AuditEventInput {

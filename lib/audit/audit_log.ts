@@ -173,6 +173,7 @@ export class AuditLog {
       bytesOut: input.bytesOut,
       result: input.result,
       ...(input.reason === undefined ? {} : { reason: input.reason }),
+      ...(input.detail === undefined ? {} : { detail: input.detail }),
       prev: undefined,
       hash: undefined,
     };

@@ -8,6 +8,7 @@
  * @module
  */
 import type { AuditRecord, SealedAuditRecord } from "./audit_event.ts";
+import { canonicalJson } from "./canonical_json.ts";
 import type { JsonValue } from "./canonical_json.ts";
 import { sha256HexSync } from "./sha256_sync.ts";
 
@@ -27,6 +28,29 @@ function resultJson(result: number | bigint | undefined): JsonValue {
   return typeof result === "number" && Number.isFinite(result) ? result : String(result);
 }
 
+/**
+ * The JSON of a record's `detail`: a flat object of scalars and string
+ * lists. Anything else a caller slipped in is coerced (non-finite numbers
+ * to null, other values to strings), so that sealing can never throw and jam
+ * the log, and the text is always canonical.
+ */
+export function detailJson(detail: unknown): { [key: string]: JsonValue } {
+  const out: { [key: string]: JsonValue } = {};
+  if (typeof detail !== "object" || detail === null) return out;
+  for (const key of Object.keys(detail)) {
+    const value = (detail as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    out[key] = value === null || typeof value === "string" || typeof value === "boolean"
+      ? value
+      : typeof value === "number"
+      ? (Number.isFinite(value) ? value : null)
+      : Array.isArray(value)
+      ? value.map((item) => String(item))
+      : String(value);
+  }
+  return out;
+}
+
 function finiteOrZero(value: number): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
@@ -43,6 +67,7 @@ export function recordBody(record: AuditRecord, prev: string): { [key: string]: 
     function: String(record.function),
     capability: record.capability === undefined ? null : String(record.capability),
     decision: record.decision === "allow" ? "allow" : "deny",
+    ...(record.detail === undefined ? {} : { detail: detailJson(record.detail) }),
     durationNs: finiteOrZero(record.durationNs),
     bytesIn: finiteOrZero(record.bytesIn),
     bytesOut: finiteOrZero(record.bytesOut),
@@ -78,7 +103,9 @@ export function canonicalBody(record: AuditRecord, prev: string): string {
   const capability = record.capability === undefined ? "null" : JSON.stringify(String(record.capability));
   const result = JSON.stringify(resultJson(record.result));
   return `{"bytesIn":${finiteOrZero(record.bytesIn)},"bytesOut":${finiteOrZero(record.bytesOut)},"capability":${capability},` +
-    `"decision":"${record.decision === "allow" ? "allow" : "deny"}","durationNs":${finiteOrZero(record.durationNs)},` +
+    `"decision":"${record.decision === "allow" ? "allow" : "deny"}",` +
+    (record.detail === undefined ? "" : `"detail":${canonicalJson(detailJson(record.detail))},`) +
+    `"durationNs":${finiteOrZero(record.durationNs)},` +
     `"function":${JSON.stringify(String(record.function))},"kind":"call","namespace":${JSON.stringify(String(record.namespace))},` +
     `"pluginId":${JSON.stringify(String(record.pluginId))},"prev":"${prev}",` +
     (record.reason === undefined ? "" : `"reason":${JSON.stringify(String(record.reason))},`) +

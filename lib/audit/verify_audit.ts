@@ -44,7 +44,7 @@ export interface AuditVerification {
 }
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
-const CALL_FIELDS: Readonly<Record<string, "string" | "number" | "string?" | "absent or string" | "result">> = {
+const CALL_FIELDS: Readonly<Record<string, "string" | "number" | "string?" | "absent or string" | "absent or object" | "result">> = {
   pluginId: "string",
   namespace: "string",
   function: "string",
@@ -55,6 +55,7 @@ const CALL_FIELDS: Readonly<Record<string, "string" | "number" | "string?" | "ab
   bytesOut: "number",
   result: "result",
   reason: "absent or string",
+  detail: "absent or object",
 };
 
 function isPositiveInteger(value: unknown): value is number {
@@ -78,6 +79,8 @@ function shapeProblem(record: { [key: string]: JsonValue }): string | undefined 
       ? value === null || typeof value === "string"
       : type === "absent or string"
       ? value === undefined || typeof value === "string"
+      : type === "absent or object"
+      ? value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value))
       : type === "result"
       ? value === null || typeof value === "number" || typeof value === "string"
       : typeof value === type;

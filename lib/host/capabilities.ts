@@ -15,6 +15,7 @@ export const Capabilities = {
   SochVectorSearch: "soch:vector_search",
   SochVectorWrite: "soch:vector_write",
   SandboxExec: "sandbox:exec",
+  NetworkHttp: "network:http",
   SandboxTime: "sandbox:time",
   SandboxLog: "sandbox:log",
   WasiArgs: "wasi:args",
