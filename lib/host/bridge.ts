@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { AuditDetail } from "../audit/audit_event.ts";
 import { SandboxError } from "../errors.ts";
 import { DEFAULT_COST_TABLE } from "../fuel/cost_table.ts";
 import type { GuestMemory } from "../memory/guest_memory.ts";
@@ -41,6 +42,8 @@ export interface HostCallRecord {
   result: number | bigint | undefined;
   /** Why the call was refused or failed, when the host function said (`ctx.explain`). */
   reason?: string;
+  /** Structured facts the host function added for the record (`ctx.annotate`). */
+  detail?: AuditDetail;
 }
 
 /**
@@ -207,6 +210,7 @@ class CallContext implements HostCallContext {
   readonly #slot: ResponseSlot;
   token: CapabilityToken | undefined = undefined;
   reason: string | undefined = undefined;
+  detail: AuditDetail | undefined = undefined;
 
   constructor(pluginId: string, memory: GuestMemory, slot: ResponseSlot, control: GuestControl) {
     this.pluginId = pluginId;
@@ -221,6 +225,10 @@ class CallContext implements HostCallContext {
 
   explain(reason: string): void {
     this.reason = reason;
+  }
+
+  annotate(detail: AuditDetail): void {
+    this.detail = detail;
   }
 
   respond(data: Uint8Array, outPtr: number, outCap: number): bigint {
@@ -281,6 +289,7 @@ function wrapHostFunction(
         bytesOut: memory.bytesOut,
         result: result as number | bigint | undefined,
         ...(ctx.reason === undefined ? {} : { reason: ctx.reason }),
+        ...(ctx.detail === undefined ? {} : { detail: ctx.detail }),
       });
     } catch (err) {
       // A call that could not be recorded must not pass, and the guest must not swallow that.
@@ -319,9 +328,10 @@ function wrapHostFunction(
     counters.hostCalls++;
     const started = recorder ? performance.now() : 0;
     // A nested call (host → guest → host) counts its own bytes; the outer call's resume after it.
-    const outerToken = ctx.token, outerReason = ctx.reason, outerIn = memory.bytesIn, outerOut = memory.bytesOut;
+    const outerToken = ctx.token, outerReason = ctx.reason, outerDetail = ctx.detail, outerIn = memory.bytesIn, outerOut = memory.bytesOut;
     ctx.token = token;
     ctx.reason = undefined;
+    ctx.detail = undefined;
     memory.bytesIn = 0;
     memory.bytesOut = 0;
     try {
@@ -365,6 +375,7 @@ function wrapHostFunction(
     } finally {
       ctx.token = outerToken;
       ctx.reason = outerReason;
+      ctx.detail = outerDetail;
       memory.bytesIn = outerIn;
       memory.bytesOut = outerOut;
     }

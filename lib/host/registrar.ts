@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { AuditDetail } from "../audit/audit_event.ts";
 import type { GuestMemory } from "../memory/guest_memory.ts";
 import type { CapabilityToken } from "./capabilities.ts";
 
@@ -49,6 +50,12 @@ export interface HostCallContext {
    * the policy rule that refused it.
    */
   explain(reason: string): void;
+  /**
+   * Adds structured facts about this call to its audit record (`detail`),
+   * e.g. an HTTP request's method, host and status. Only what may be kept
+   * in a log: never bodies, header values or secrets.
+   */
+  annotate(detail: AuditDetail): void;
 }
 
 /** One host function. */
