@@ -42,7 +42,7 @@ async function createExtism(runInWorker: boolean): Promise<void> {
   await plugin.close();
 }
 async function createOursWorker(): Promise<void> {
-  await runtime.loadPlugin("w", bytes, { isolation: "worker" });
+  await runtime.loadPlugin("w", bytes, { isolation: { mode: "worker" } });
   runtime.unloadPlugin("w");
 }
 

@@ -7,8 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bench } from "tinybench";
-import { closeExecWorker, createExecState, defaultSandboxPolicy, exec, execSync } from "../mod.ts";
-import type { SandboxPolicy } from "../mod.ts";
+import { closeExecWorker, createExecState, defaultSandboxPolicy, exec, execSync } from "../lib/exec/mod.ts";
+import type { SandboxPolicy } from "../lib/exec/mod.ts";
 import { isQuick, recordTable, reportGoal } from "./_harness.ts";
 
 const TRUE = "/usr/bin/true";

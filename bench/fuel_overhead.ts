@@ -13,7 +13,7 @@
 // check the budget on every charge.
 // Run: node --import tsx bench/fuel_overhead.ts   (or: deno run -A bench/fuel_overhead.ts)
 import { createRequire } from "node:module";
-import { FUEL_GLOBAL_EXPORT, instrument } from "../mod.ts";
+import { FUEL_GLOBAL_EXPORT, instrument } from "../lib/fuel/mod.ts";
 import { compileKernel, KERNELS } from "../tests/fuel/_kernels.ts";
 import { compareCases, isQuick, recordSkip, reportGoal, reportRatio } from "./_harness.ts";
 import { recordTable } from "./_results.ts";

@@ -15,7 +15,7 @@ if ("missing" in located) {
     Array.from({ length: isQuick() ? 50 : 200 }, (_, i) => `export function f${i}(x: number): number { return x * ${i} + ${i % 7}; }`).join("\n"),
   );
   const capabilities = () => ["wasi:args", "wasi:env", "wasi:stdio", "wasi:clock", "wasi:random", "wasi:proc", "wasi:fs"].map((c) => grant(c));
-  const options = { args: ["esbuild", "--loader=ts", "--minify"], stdin: source, maxMemoryPages: 4096 };
+  const options = { wasi: { args: ["esbuild", "--loader=ts", "--minify"], stdin: source }, maxMemoryPages: 4096 };
   const load = (id: string, fuel: bigint | undefined) =>
     new WasmSandboxRuntime({ fuel, maxMemoryPages: 4096, audit: false }).loadPlugin(id, located.found.bytes, {
       ...options,

@@ -58,7 +58,7 @@ const raw = (await WebAssembly.instantiate(oursBytes as Uint8Array<ArrayBuffer>,
 const runtime = new WasmSandboxRuntime();
 const ours = await runtime.loadPlugin("ours", oursBytes, { registrars: [registrar], capabilities: [grant("bench:tick")] });
 const oursWorker = await runtime.loadPlugin("worker", await wat(OURS_WORKER), {
-  isolation: "worker",
+  isolation: { mode: "worker" },
   capabilities: [grant("wasi:clock")],
 });
 const extismBytes = await wat(EXTISM);

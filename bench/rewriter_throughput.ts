@@ -7,7 +7,7 @@
 // Run: node --import tsx bench/rewriter_throughput.ts   (or: deno run -A bench/rewriter_throughput.ts)
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { instrument } from "../mod.ts";
+import { instrument } from "../lib/fuel/mod.ts";
 import { compareCases, isQuick, recordValue, reportGoal } from "./_harness.ts";
 
 /** Extracts the wasm binary binaryen's JS build embeds as a template literal. */

@@ -63,8 +63,7 @@ for (const work of WORKLOADS) {
   const argv = [work.program.name, ...work.args];
   const runtime = new WasmSandboxRuntime({ maxMemoryPages: work.maxMemoryPages });
   const plugin = await runtime.loadPlugin(work.program.name, bytes, {
-    args: argv,
-    stdin: work.stdin,
+    wasi: { args: argv, stdin: work.stdin },
     capabilities: WASI_CAPABILITIES.map((c) => grant(c)),
   });
   const runOurs = async (p: PluginSandbox) => {

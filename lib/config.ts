@@ -9,7 +9,17 @@ import type { HostContextProvider } from "./host/soch_namespace.ts";
 import type { AuditLog } from "./audit/audit_log.ts";
 import type { CostTable } from "./fuel/instrument.ts";
 
-/** Configuration of a {@linkcode WasmSandboxRuntime}; every field has a safe default. */
+/**
+ * Configuration of a {@linkcode WasmSandboxRuntime}; every field has a safe
+ * default. One plugin may override any field in its `PluginOptions`.
+ *
+ * @example
+ * ```ts
+ * import { WasmSandboxRuntime } from "wasm-sandbox";
+ *
+ * const runtime = new WasmSandboxRuntime({ maxMemoryPages: 256, fuel: 100_000_000n, deterministic: true });
+ * ```
+ */
 export interface SandboxConfig {
   /** Largest module accepted, in bytes. Default 64 MiB. */
   maxModuleBytes: number;
@@ -75,7 +85,16 @@ export interface SandboxConfig {
 /** The default memory cap, in 64 KiB pages: 256 MiB. */
 export const DEFAULT_MAX_MEMORY_PAGES = 4096;
 
-/** The defaults: nothing granted, everything bounded. */
+/**
+ * The defaults: nothing granted, everything bounded.
+ *
+ * @example
+ * ```ts
+ * import { defaultSandboxConfig } from "wasm-sandbox";
+ *
+ * console.log(defaultSandboxConfig().maxMemoryPages); // 4096 pages: 256 MiB
+ * ```
+ */
 export function defaultSandboxConfig(): SandboxConfig {
   return {
     maxModuleBytes: 64 << 20,

@@ -6,7 +6,20 @@
  * @module
  */
 
-/** Stable error codes. Match on these, never on messages. */
+/**
+ * Stable error codes. Match on these, never on messages.
+ *
+ * @example
+ * ```ts
+ * import { SandboxError, SandboxErrorCode } from "wasm-sandbox";
+ *
+ * try {
+ *   await plugin.call("run");
+ * } catch (err) {
+ *   if (err instanceof SandboxError && err.code === SandboxErrorCode.OutOfFuel) plugin.addFuel(1_000_000n);
+ * }
+ * ```
+ */
 export const SandboxErrorCode = {
   /** The bytes are not a valid WebAssembly module, or use an unsupported feature. */
   InvalidModule: "InvalidModule",
@@ -76,7 +89,17 @@ export class SandboxError extends Error {
   }
 }
 
-/** True when `err` is a {@linkcode SandboxError}, optionally with the given code. */
+/**
+ * True when `err` is a {@linkcode SandboxError}, optionally with the given code.
+ *
+ * @example
+ * ```ts
+ * import { isSandboxError } from "wasm-sandbox";
+ *
+ * const err = await runtime.loadPlugin("p", bytes).catch((e) => e);
+ * if (isSandboxError(err, "CapabilityDenied")) console.log(err.message); // lists every missing capability
+ * ```
+ */
 export function isSandboxError(err: unknown, code?: SandboxErrorCode): err is SandboxError {
   return err instanceof SandboxError && (code === undefined || err.code === code);
 }

@@ -18,16 +18,16 @@ import { DefaultHostContextProvider } from "./host/soch_provider.ts";
 import type { HostContextProvider } from "./host/soch_namespace.ts";
 import { linkableWasi, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
 import { deterministicClock, runStartWithoutWasi, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
-import type { Preopen } from "./wasi/mod.ts";
 import { Capabilities, CapabilitySet, isCapabilityToken } from "./host/capabilities.ts";
 import { execPolicyOf, sandboxExecFunction } from "./host/sandbox_exec.ts";
-import type { ExecObserver } from "./host/sandbox_exec.ts";
 import { validateSandboxPolicy } from "./exec/policy.ts";
 import type { SandboxPolicy } from "./exec/policy.ts";
 import { createExecState } from "./exec/state.ts";
 import type { ExecState } from "./exec/state.ts";
 import type { CapabilityToken } from "./host/capabilities.ts";
 import type { HostFunctionRegistrar } from "./host/registrar.ts";
+import { checkPluginOptions } from "./plugin_options.ts";
+import type { PluginOptions } from "./plugin_options.ts";
 import { ModuleCache } from "./module/cache.ts";
 import { loadSource } from "./module/source.ts";
 import type { PluginSource } from "./module/source.ts";
@@ -39,48 +39,6 @@ import type { PluginInfo, SandboxRuntimeStats } from "./sandbox/types.ts";
 import { describeCompiled, prepareModule, prepareOptionsFrom, prepareOptionsKey } from "./module/prepare.ts";
 import { RewriteDiskCache } from "./module/disk_cache.ts";
 import { sha256Hex } from "./module/sha256.ts";
-
-/** Options for one plugin. Limits left out come from the runtime's {@linkcode SandboxConfig}. */
-export interface PluginOptions extends Partial<SandboxConfig> {
-  /** Capability tokens from `grant()`. Nothing is reachable without one. */
-  capabilities?: CapabilityToken[];
-  /** Extra host namespaces, linked next to the built-in ones. */
-  registrars?: HostFunctionRegistrar[];
-  /** Link imports the plugin holds no capability for to refusing stubs instead of failing the load. */
-  linkDeniedAsStubs?: boolean;
-  /** Receives one record per host call, besides the runtime's audit log. */
-  recorder?: HostCallRecorder;
-  /** Where AssemblyScript `trace` output goes (default: dropped). */
-  onTrace?: (message: string) => void;
-  /** Told of each `sandbox_exec` request: ran (with the isolation it got), denied or invalid, and why. */
-  onExec?: ExecObserver;
-  /** WASI argv, argv[0] included. Default: `[id]`. */
-  args?: string[];
-  /** WASI environment: only what is given here, never the host's. */
-  env?: Record<string, string>;
-  /** WASI stdin bytes. Default: empty. */
-  stdin?: Uint8Array;
-  /** Preopened directories: in-memory trees (`memoryTree`) or host mounts (`mountHostDirectory(...).dir`). */
-  preopens?: Preopen[];
-  /** Receives stdout as the guest writes it (within the cap). */
-  onStdout?: (chunk: Uint8Array) => void;
-  /** Receives stderr as the guest writes it (within the cap). */
-  onStderr?: (chunk: Uint8Array) => void;
-  /**
-   * Keep stdout and stderr for `run()`'s result (default true). Turn it off
-   * when `onStdout`/`onStderr` stream the output elsewhere, e.g. with
-   * `maxOutputBytes: Infinity`, so the host holds none of it.
-   */
-  captureOutput?: boolean;
-  /**
-   * Where the guest runs: `"in-process"` (default) on the calling thread, or
-   * `"worker"` in its own worker thread, killed when a call exceeds
-   * `timeoutMs` (WASI-only plugins; see docs/ISOLATION.md).
-   */
-  isolation?: "in-process" | "worker";
-  /** Worker isolation: wall-clock limit of each call, in ms. Default 30 000. */
-  timeoutMs?: number;
-}
 
 /**
  * The WASM sandbox runtime manager.
@@ -121,6 +79,7 @@ export class WasmSandboxRuntime {
     }
     this.#loading.add(id);
     try {
+      checkPluginOptions(options, id);
       const settings: SandboxConfig = { ...this.config, ...configOverrides(options) };
       checkRegistrars(options.registrars ?? []);
       const capabilities = new CapabilitySet(options.capabilities ?? []);
@@ -132,9 +91,6 @@ export class WasmSandboxRuntime {
         ? this.#acceptPrecompiled(loaded.module, settings)
         : await this.#prepare(loaded.bytes, settings);
       const usesWasi = prepared.imports.some((i) => i.module === WASI_PREVIEW1);
-      if (options.isolation !== undefined && options.isolation !== "in-process" && options.isolation !== "worker") {
-        throw new SandboxError("InvalidArgument", `isolation must be "in-process" or "worker", not "${String(options.isolation)}"`, { pluginId: id });
-      }
       const audit = settings.audit === false ? undefined : settings.audit ?? this.audit;
       // Open the audit sinks before any guest code runs, so records can be written synchronously (docs/AUDIT.md).
       await audit?.ready();
@@ -155,8 +111,8 @@ export class WasmSandboxRuntime {
           else this.#counters.traps++;
         },
       };
-      const sandbox = options.isolation === "worker"
-        ? await startIsolatedSandbox(init, isolationSettings(init, options, settings))
+      const sandbox = options.isolation?.mode === "worker"
+        ? await startIsolatedSandbox(init, isolationSettings(init, { ...options.wasi, registrars: options.registrars, timeoutMs: options.isolation.timeoutMs }, settings))
         : new PluginSandbox(init);
       this.#plugins.set(id, sandbox);
       this.#counters.pluginsLoaded++;
@@ -249,13 +205,14 @@ export class WasmSandboxRuntime {
       .map((registrar) => ({ registrar, errors: abiErrorConvention }));
     if (!usesWasi) return { namespaces, runCommand: runStartWithoutWasi };
 
+    const io = options.wasi ?? {};
     const wasi = new WasiHost({
-      args: options.args ?? [id],
-      env: options.env ?? {},
-      stdin: options.stdin,
-      stdout: { maxBytes: settings.maxOutputBytes, onData: options.onStdout, capture: options.captureOutput },
-      stderr: { maxBytes: settings.maxOutputBytes, onData: options.onStderr, capture: options.captureOutput },
-      preopens: options.preopens ?? [],
+      args: io.args ?? [id],
+      env: io.env ?? {},
+      stdin: io.stdin,
+      stdout: { maxBytes: settings.maxOutputBytes, onData: io.onStdout, capture: io.captureOutput },
+      stderr: { maxBytes: settings.maxOutputBytes, onData: io.onStderr, capture: io.captureOutput },
+      preopens: io.preopens ?? [],
       fsQuotaBytes: settings.fsQuotaBytes,
       clock,
       random: settings.deterministic ? seededRandom(settings.randomSeed) : systemRandom(),

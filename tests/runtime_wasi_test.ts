@@ -40,7 +40,7 @@ test("stdout streams to the callback and is capped", async () => {
   const chunks: string[] = [];
   const plugin = await new WasmSandboxRuntime({ maxOutputBytes: 4 }).loadPlugin("hello", await wat(HELLO), {
     capabilities: stdio(),
-    onStdout: (c) => chunks.push(text(c)),
+    wasi: { onStdout: (c) => chunks.push(text(c)) },
   });
   const result = await plugin.run();
   assert.is(text(result.stdout), "hell");
@@ -110,7 +110,7 @@ const CAT = `(module
 test("a preopened in-memory tree is readable with wasi:fs", async () => {
   const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(CAT), {
     capabilities: [grant("wasi:fs")],
-    preopens: [{ guestPath: "/data", dir: memoryTree({ "note.txt": "top secret" }) }],
+    wasi: { preopens: [{ guestPath: "/data", dir: memoryTree({ "note.txt": "top secret" }) }] },
   });
   assert.is(plugin.callSync("cat"), 10);
   assert.is(plugin.memory.readUtf8(300, 10), "top secret");
@@ -144,11 +144,11 @@ test("a module that imports no WASI runs without it", async () => {
 test("an argument or env value that is not valid Unicode is InvalidArgument, and the runtime keeps serving", async () => {
   const runtime = new WasmSandboxRuntime();
   const bytes = await wat(HELLO);
-  const bad = await runtime.loadPlugin("bad", bytes, { capabilities: stdio(), args: ["p", "\uD800oops"] }).catch((e) => e);
+  const bad = await runtime.loadPlugin("bad", bytes, { capabilities: stdio(), wasi: { args: ["p", "\uD800oops"] } }).catch((e) => e);
   assert.is(bad.code, "InvalidArgument");
-  const badEnv = await runtime.loadPlugin("bad2", bytes, { capabilities: stdio(), env: { K: "\uDC00" } }).catch((e) => e);
+  const badEnv = await runtime.loadPlugin("bad2", bytes, { capabilities: stdio(), wasi: { env: { K: "\uDC00" } } }).catch((e) => e);
   assert.is(badEnv.code, "InvalidArgument");
-  const good = await runtime.loadPlugin("good", bytes, { capabilities: stdio(), args: ["p", "emoji \u{1F600}"] });
+  const good = await runtime.loadPlugin("good", bytes, { capabilities: stdio(), wasi: { args: ["p", "emoji \u{1F600}"] } });
   assert.is((await good.run()).exitCode, 3);
 });
 

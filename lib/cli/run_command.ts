@@ -127,17 +127,19 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   const started = performance.now();
   const plugin = await runtime.loadPlugin(baseName(file), file, {
     capabilities,
-    args: [baseName(file), ...args.passthrough],
-    env: parseEnv(listFlag(args, "env")),
-    stdin: stdinPath === undefined ? undefined : await readHostFile(stdinPath, "--stdin"),
-    preopens,
-    onStdout: (chunk) => void terminal.writeOut(chunk),
-    onStderr: (chunk) => void terminal.writeErr(chunk),
+    wasi: {
+      args: [baseName(file), ...args.passthrough],
+      env: parseEnv(listFlag(args, "env")),
+      stdin: stdinPath === undefined ? undefined : await readHostFile(stdinPath, "--stdin"),
+      preopens,
+      onStdout: (chunk) => void terminal.writeOut(chunk),
+      onStderr: (chunk) => void terminal.writeErr(chunk),
+      captureOutput: false,
+    },
     // A refused sandbox_exec is only -2 to the guest: the person running the CLI is told why.
     onExec: (e) => {
       if (e.outcome !== "ran") void terminal.writeErr(`wasm-sandbox: sandbox_exec "${e.command}" ${e.outcome}: ${e.reason}\n`);
     },
-    captureOutput: false,
   });
 
   let exitCode: number | undefined;

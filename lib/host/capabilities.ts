@@ -8,7 +8,16 @@
  */
 import { SandboxError } from "../errors.ts";
 
-/** The built-in capability names. Registrars may define their own (`"namespace:name"`). */
+/**
+ * The built-in capability names. Registrars may define their own (`"namespace:name"`).
+ *
+ * @example
+ * ```ts
+ * import { Capabilities, grant } from "wasm-sandbox";
+ *
+ * const tokens = [grant(Capabilities.WasiStdio), grant(Capabilities.SochRead, { keyPrefix: "public/" })];
+ * ```
+ */
 export const Capabilities = {
   SochRead: "soch:read",
   SochWrite: "soch:write",
@@ -71,7 +80,19 @@ function frozenCopy(value: unknown, path: string, ancestors: Set<object>): unkno
 }
 const minted = new WeakSet<object>();
 
-/** A granted capability. Create one with {@linkcode grant}; the constructor refuses anyone else. */
+/**
+ * A granted capability. Create one with {@linkcode grant}; the constructor refuses anyone else.
+ *
+ * @example
+ * ```ts
+ * import { grant } from "wasm-sandbox";
+ *
+ * const write = grant("soch:write", { keyPrefix: "scratch/" });
+ * await runtime.loadPlugin("p", bytes, { capabilities: [write] });
+ * write.revoke(); // from now on the plugin's writes answer PERMISSION_DENIED
+ * console.log(write.capability, write.scope, write.revoked);
+ * ```
+ */
 export class CapabilityToken<Scope = unknown> {
   /** The capability this token grants, e.g. `"soch:read"`. */
   readonly capability: string;

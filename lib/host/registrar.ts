@@ -58,7 +58,16 @@ export interface HostCallContext {
   annotate(detail: AuditDetail): void;
 }
 
-/** One host function. */
+/**
+ * One host function.
+ *
+ * @example
+ * ```ts
+ * import type { HostFunction } from "wasm-sandbox";
+ *
+ * const square: HostFunction = { params: ["i32"], results: ["i32"], call: (_ctx, x: number) => x * x };
+ * ```
+ */
 export interface HostFunction {
   readonly params: readonly WasmValueType[];
   /** Zero or one result. */
@@ -81,13 +90,37 @@ export interface HostFunction {
   call(ctx: HostCallContext, ...args: never[]): number | bigint | void;
 }
 
-/** A host namespace: the unit that plugins link against. */
+/**
+ * A host namespace: the unit that plugins link against.
+ *
+ * @example
+ * ```ts
+ * import type { HostFunctionRegistrar } from "wasm-sandbox";
+ *
+ * const math: HostFunctionRegistrar = defineRegistrar("my_math", { square });
+ * await runtime.loadPlugin("p", bytes, { registrars: [math] });
+ * ```
+ */
 export interface HostFunctionRegistrar {
   readonly namespace: string;
   readonly functions: Readonly<Record<string, HostFunction>>;
 }
 
-/** Declares a registrar (a typed identity function that freezes its input). */
+/**
+ * Declares a registrar (a typed identity function that freezes its input).
+ * Its functions are capability-checked and audited like the built-in ones.
+ *
+ * @example
+ * ```ts
+ * import { defineRegistrar, grant, WasmSandboxRuntime } from "wasm-sandbox";
+ *
+ * const clock = defineRegistrar("my_clock", {
+ *   now_ms: { params: [], results: ["i64"], capability: "my_clock:read", call: () => BigInt(Date.now()) },
+ * });
+ * const runtime = new WasmSandboxRuntime();
+ * await runtime.loadPlugin("p", "./p.wasm", { registrars: [clock], capabilities: [grant("my_clock:read")] });
+ * ```
+ */
 export function defineRegistrar(
   namespace: string,
   functions: Record<string, HostFunction>,

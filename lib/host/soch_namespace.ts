@@ -17,7 +17,25 @@ import type { SochScope } from "./capabilities.ts";
 import { defineRegistrar } from "./registrar.ts";
 import type { HostCallContext, HostFunctionRegistrar } from "./registrar.ts";
 
-/** The data behind the soch functions, injected by the host per runtime or per plugin. */
+/**
+ * The data behind the soch functions, injected by the host per runtime or per
+ * plugin (`provider` in the config or the plugin's options).
+ *
+ * @example
+ * ```ts
+ * import { WasmSandboxRuntime } from "wasm-sandbox";
+ * import type { HostContextProvider } from "wasm-sandbox";
+ *
+ * // Read-only values from a Map; no vector index.
+ * const values = new Map([["greeting", new TextEncoder().encode("hello")]]);
+ * const provider: HostContextProvider = {
+ *   read: (key) => values.get(key)?.slice(),
+ *   write: () => { throw new Error("read-only store"); }, // the guest sees UNAVAILABLE
+ *   vectorSearch: () => [],
+ * };
+ * const runtime = new WasmSandboxRuntime({ provider });
+ * ```
+ */
 export interface HostContextProvider {
   read(key: string): Uint8Array | undefined;
   /**

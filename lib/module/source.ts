@@ -8,7 +8,21 @@ import { SandboxError } from "../errors.ts";
 import { hostPlatform } from "../platform/host_platform.ts";
 import { HostNotFoundError } from "../platform/types.ts";
 
-/** Where a plugin comes from. A string is a file path unless it parses as a `file:`, `http:` or `https:` URL. */
+/**
+ * Where a plugin comes from. A string is a file path unless it parses as a `file:`, `http:` or `https:` URL.
+ * A compiled `WebAssembly.Module` is refused unless `allowPrecompiledModules` is set (its limits cannot be enforced).
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs";
+ * import { WasmSandboxRuntime } from "wasm-sandbox";
+ *
+ * const runtime = new WasmSandboxRuntime();
+ * await runtime.loadPlugin("from-path", "./plugin.wasm");
+ * await runtime.loadPlugin("from-url", new URL("./plugin.wasm", import.meta.url));
+ * await runtime.loadPlugin("from-bytes", readFileSync("./plugin.wasm"));
+ * ```
+ */
 export type PluginSource = Uint8Array | ArrayBuffer | string | URL | WebAssembly.Module;
 
 /** The loaded source: bytes when we have them, the module when the host passed one. */

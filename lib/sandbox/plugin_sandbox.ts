@@ -61,16 +61,43 @@ export interface SandboxInit {
   external?: boolean;
 }
 
-/** The outcome of running a command: exit code, captured output, and whether output was cut at the cap. */
+/**
+ * The outcome of running a command: exit code, captured output, and whether output was cut at the cap.
+ *
+ * @example
+ * ```ts
+ * const { exitCode, stdout, stdoutTruncated } = await plugin.run();
+ * console.log(exitCode, new TextDecoder().decode(stdout), stdoutTruncated ? "(cut at maxOutputBytes)" : "");
+ * ```
+ */
 export type RunResult = CommandResult;
 
-/** Options of one call. */
+/**
+ * Options of one call.
+ *
+ * @example
+ * ```ts
+ * // This call may spend at most 1 000 000 fuel, whatever the sandbox's own budget.
+ * const result = await plugin.callWith({ fuel: 1_000_000n }, "work", 42);
+ * ```
+ */
 export interface CallOptions {
   /** This call's own fuel budget (the sandbox's budget is left untouched). */
   fuel?: bigint;
 }
 
-/** Bounds-checked helpers over the plugin's memory, for the host. */
+/**
+ * Bounds-checked helpers over the plugin's memory, for the host: a pointer
+ * or length outside the memory is an `InvalidArgument` error, never a read
+ * of something else.
+ *
+ * @example
+ * ```ts
+ * const ptr = plugin.callSync("buffer") as number;
+ * plugin.memory.writeUtf8(ptr, "hello");
+ * console.log(plugin.memory.readUtf8(ptr, 5));
+ * ```
+ */
 export interface PluginMemory {
   readonly byteLength: number;
   read(ptr: number, len: number): Uint8Array;
@@ -83,7 +110,24 @@ export interface PluginMemory {
 
 type GuestFunction = (...args: unknown[]) => unknown;
 
-/** An isolated sandbox for a single plugin. Obtain one from `WasmSandboxRuntime.loadPlugin`. */
+/**
+ * An isolated sandbox for a single plugin. Obtain one from `WasmSandboxRuntime.loadPlugin`.
+ *
+ * @example
+ * ```ts
+ * import { isSandboxError, WasmSandboxRuntime } from "wasm-sandbox";
+ *
+ * const runtime = new WasmSandboxRuntime({ fuel: 10_000_000n });
+ * const plugin = await runtime.loadPlugin("adder", "./adder.wasm");
+ * console.log(plugin.callSync("add", 2, 3)); // 5
+ * try {
+ *   await plugin.call("spin");
+ * } catch (err) {
+ *   if (isSandboxError(err, "OutOfFuel")) await plugin.reset(); // Trapped until reset
+ * }
+ * console.log(plugin.state, plugin.stats().fuelConsumed);
+ * ```
+ */
 export class PluginSandbox {
   readonly id: string;
   readonly #init: SandboxInit;

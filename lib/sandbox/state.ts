@@ -13,7 +13,16 @@
  */
 import { SandboxError } from "../errors.ts";
 
-/** States a sandbox can be in. */
+/**
+ * States a sandbox can be in.
+ *
+ * @example
+ * ```ts
+ * import { SandboxState } from "wasm-sandbox";
+ *
+ * if (plugin.state === SandboxState.Trapped) await plugin.reset();
+ * ```
+ */
 export const SandboxState = {
   /** Instantiated and idle: calls are accepted. */
   Ready: "Ready",

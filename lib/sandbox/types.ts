@@ -5,7 +5,14 @@
  */
 import type { SandboxState } from "./state.ts";
 
-/** Information about a loaded plugin. */
+/**
+ * Information about a loaded plugin.
+ *
+ * @example
+ * ```ts
+ * for (const info of runtime.listPlugins()) console.log(info.id, info.state, info.capabilities.join(","));
+ * ```
+ */
 export interface PluginInfo {
   id: string;
   /** SHA-256 of the module bytes as loaded ("" for a precompiled module). */
@@ -26,7 +33,14 @@ export interface PluginInfo {
   loadedAt: Date;
 }
 
-/** Statistics for one sandbox. */
+/**
+ * Statistics for one sandbox.
+ *
+ * @example
+ * ```ts
+ * const { calls, hostCalls, deniedHostCalls, memoryPeakBytes, fuelConsumed } = plugin.stats();
+ * ```
+ */
 export interface SandboxStats {
   state: SandboxState;
   calls: number;
@@ -48,7 +62,14 @@ export interface SandboxStats {
   executions: number;
 }
 
-/** Statistics for the whole runtime. */
+/**
+ * Statistics for the whole runtime.
+ *
+ * @example
+ * ```ts
+ * const { plugins, modulesCompiled, moduleCacheHits, traps } = runtime.stats();
+ * ```
+ */
 export interface SandboxRuntimeStats {
   plugins: number;
   pluginsLoaded: number;

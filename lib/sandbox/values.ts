@@ -22,6 +22,15 @@ export type TypedValue =
  * A value for a plugin call: a typed value, or the plain JS shorthand
  * (`number` for i32/f32/f64 as the export's signature says, `bigint` for i64,
  * `string`, `Uint8Array`).
+ *
+ * @example
+ * ```ts
+ * import type { SandboxValue } from "wasm-sandbox";
+ *
+ * // Strings and bytes are copied into the guest through its allocator.
+ * const args: SandboxValue[] = [7, 2n ** 40n, "text", new Uint8Array([1, 2, 3])];
+ * await plugin.call("handle", ...args);
+ * ```
  */
 export type SandboxValue = TypedValue | number | bigint | string | Uint8Array;
 

@@ -260,8 +260,10 @@ async function loadAndRun(runtime: WasmSandboxRuntime, id: string, bytes: Uint8A
     plugin = await runtime.loadPlugin(id, bytes, {
       capabilities: capabilities(),
       linkDeniedAsStubs: true,
-      preopens: [{ guestPath: "/d", dir: memoryTree({ "a.txt": "contents", sub: { "b.txt": "b" } }) }],
-      stdin: new TextEncoder().encode("stdin"),
+      wasi: {
+        preopens: [{ guestPath: "/d", dir: memoryTree({ "a.txt": "contents", sub: { "b.txt": "b" } }) }],
+        stdin: new TextEncoder().encode("stdin"),
+      },
       maxOutputBytes: 4096,
       fsQuotaBytes: 1 << 20,
     });

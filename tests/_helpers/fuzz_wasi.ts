@@ -3,8 +3,9 @@
 // and symlinks) against a WasiHost over a small virtual tree, checking after
 // every call that it answered an errno and that the filesystem invariants
 // hold: nothing outside the preopen changed, the quota was never exceeded.
-import { deterministicClock, memoryTree, SandboxError } from "../../mod.ts";
-import type { VirtualDirectory } from "../../mod.ts";
+import { SandboxError } from "../../mod.ts";
+import { deterministicClock, memoryTree } from "../../lib/wasi/mod.ts";
+import type { VirtualDirectory } from "../../lib/wasi/mod.ts";
 import type { Rng } from "./prng.ts";
 import { dataBytes, MAX_ERRNO, PREVIEW1, treeSnapshot, wasiProbe } from "./wasi_preview1.ts";
 import type { WasiProbe } from "./wasi_preview1.ts";

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { main } from "../../lib/cli/main.ts";
 import { defaultSandboxConfig } from "../../lib/config.ts";
 import { prepareOptionsFrom, rewriteModule } from "../../lib/module/prepare.ts";
-import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT } from "../../mod.ts";
+import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT } from "../../lib/fuel/mod.ts";
 import { fakeTerminal } from "../_helpers/fake_terminal.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { wat } from "../_helpers/wat.ts";

@@ -75,8 +75,7 @@ test("captureOutput: false streams everything and keeps nothing", async () => {
   let streamed = 0;
   const plugin = await new WasmSandboxRuntime({ maxOutputBytes: Infinity }).loadPlugin("flood", await wat(FLOOD), {
     capabilities: [grant("wasi:stdio")],
-    onStdout: (chunk) => (streamed += chunk.byteLength),
-    captureOutput: false,
+    wasi: { onStdout: (chunk) => (streamed += chunk.byteLength), captureOutput: false },
   });
   const result = await plugin.run();
   assert.is(streamed, WRITES * KIB);

@@ -85,10 +85,12 @@ export function compatHarness(title: string, program: RealWasiProgram, options: 
     const id = `${program.program.name}-${runs++}`;
     const plugin = await runtime.loadPlugin(id, program.bytes, {
       capabilities: ALL_WASI_CAPABILITIES.map((name) => grant(name)),
-      args: argv(c),
-      env: c.env ?? {},
-      stdin: bytesOf(c.stdin),
-      preopens: [{ guestPath: c.guestPath ?? "/", dir }],
+      wasi: {
+        args: argv(c),
+        env: c.env ?? {},
+        stdin: bytesOf(c.stdin),
+        preopens: [{ guestPath: c.guestPath ?? "/", dir }],
+      },
     });
     try {
       return { result: await plugin.run(), files: snapshotVirtual(dir) };

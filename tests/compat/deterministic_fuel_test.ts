@@ -25,8 +25,10 @@ if ("missing" in located) {
     const runtime = new WasmSandboxRuntime({ fuel: 1n << 60n, maxMemoryPages: 4096, deterministic: true, audit: false });
     const plugin = await runtime.loadPlugin("esbuild", located.found.bytes, {
       capabilities,
-      args: ["esbuild", "--loader=ts", "--minify"],
-      stdin: new TextEncoder().encode("export const x: number = 1 + 2;"),
+      wasi: {
+        args: ["esbuild", "--loader=ts", "--minify"],
+        stdin: new TextEncoder().encode("export const x: number = 1 + 2;"),
+      },
     });
     const first = await plugin.run();
     assert.is(new TextDecoder().decode(first.stdout), "export const x=3;\n");

@@ -6,7 +6,8 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DefaultHostContextProvider, grant, SandboxError, WasmSandboxRuntime } from "../../mod.ts";
-import type { GuestLogEntry, PluginOptions } from "../../mod.ts";
+import type { PluginOptions } from "../../mod.ts";
+import type { GuestLogEntry } from "../../lib/host/mod.ts";
 import { compileAssemblyScript } from "../_helpers/assemblyscript.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -175,7 +176,7 @@ test("hello_wasi: run() prints its greeting on stdout and exits 0", async () => 
   const runtime = new WasmSandboxRuntime();
   const options: PluginOptions = {
     capabilities: [grant("wasi:stdio"), grant("wasi:proc")],
-    onStdout: (chunk) => void chunks.push(chunk.slice()),
+    wasi: { onStdout: (chunk) => void chunks.push(chunk.slice()) },
   };
   const plugin = await runtime.loadPlugin("hello", await example("hello_wasi", HELLO_FLAGS), options);
   const result = await plugin.run();

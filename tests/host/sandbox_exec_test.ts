@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { grant, WasmSandboxRuntime } from "../../mod.ts";
-import type { ExecEvent, ExecObserver } from "../../mod.ts";
+import type { ExecEvent, ExecObserver } from "../../lib/exec/mod.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { wat } from "../_helpers/wat.ts";
 

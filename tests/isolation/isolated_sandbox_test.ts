@@ -1,6 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { grant, WasmSandboxRuntime } from "../../mod.ts";
+import type { PluginOptions } from "../../mod.ts";
 import type { HostCallRecord } from "../../lib/host/bridge.ts";
 import type { PluginSandbox } from "../../lib/sandbox/plugin_sandbox.ts";
 import { SandboxError } from "../../lib/errors.ts";
@@ -58,7 +59,7 @@ async function withRuntime(body: (runtime: WasmSandboxRuntime) => Promise<void>,
 
 test("call() runs exports in the worker and returns their values", () =>
   withRuntime(async (runtime) => {
-    const plugin = await runtime.loadPlugin("math", await wat(MATH), { isolation: "worker", timeoutMs: 5000 });
+    const plugin = await runtime.loadPlugin("math", await wat(MATH), { isolation: { mode: "worker", timeoutMs: 5000 } });
     assert.is(await plugin.call("add", 2, 40), 42);
     assert.is(await plugin.call("wide", 7n), 21n);
     assert.is(await plugin.call("half", 5), 2.5);
@@ -73,7 +74,7 @@ test("call() runs exports in the worker and returns their values", () =>
 
 test("callSync() and memory are refused as in-process only", () =>
   withRuntime(async (runtime) => {
-    const plugin = await runtime.loadPlugin("math", await wat(MATH), { isolation: "worker" });
+    const plugin = await runtime.loadPlugin("math", await wat(MATH), { isolation: { mode: "worker" } });
     assert.throws(() => plugin.callSync("add", 1, 2), (e: unknown) => codeOf(e) === "InvalidState" && /in-process only/.test(String(e)));
     assert.throws(() => plugin.memory, (e: unknown) => codeOf(e) === "InvalidState");
     assert.is(await plugin.call("add", 1, 2), 3);
@@ -81,7 +82,7 @@ test("callSync() and memory are refused as in-process only", () =>
 
 test("a guest trap rejects with Trap and leaves the sandbox Trapped until reset()", () =>
   withRuntime(async (runtime) => {
-    const plugin = await runtime.loadPlugin("math", await wat(MATH), { isolation: "worker" });
+    const plugin = await runtime.loadPlugin("math", await wat(MATH), { isolation: { mode: "worker" } });
     assert.is(codeOf(await plugin.call("boom").catch((e) => e)), "Trap");
     assert.is(plugin.state, "Trapped");
     assert.is(codeOf(await plugin.call("add", 1, 1).catch((e) => e)), "InvalidState");
@@ -92,7 +93,7 @@ test("a guest trap rejects with Trap and leaves the sandbox Trapped until reset(
 test("a call outliving the limit times out, the host keeps serving, reset() recovers", () =>
   withRuntime(async (runtime) => {
     const bytes = await wat(MATH);
-    const isolated = await runtime.loadPlugin("isolated", bytes, { isolation: "worker", timeoutMs: 800 });
+    const isolated = await runtime.loadPlugin("isolated", bytes, { isolation: { mode: "worker", timeoutMs: 800 } });
     const local = await runtime.loadPlugin("local", bytes);
     assert.is(await isolated.call("bump"), 1);
     let settled = false;
@@ -122,7 +123,7 @@ test("a call outliving the limit times out, the host keeps serving, reset() reco
 if (!isDeno) {
   test("an endless loop is stopped for good on Node", () =>
     withRuntime(async (runtime) => {
-      const plugin = await runtime.loadPlugin("spin", await wat(MATH), { isolation: "worker", timeoutMs: 500 });
+      const plugin = await runtime.loadPlugin("spin", await wat(MATH), { isolation: { mode: "worker", timeoutMs: 500 } });
       assert.is(codeOf(await plugin.call("spin").catch((e) => e)), "Timeout");
       plugin.reset();
       assert.is(await plugin.call("add", 2, 2), 4);
@@ -131,7 +132,7 @@ if (!isDeno) {
 
 test("fuel still bounds CPU inside the worker", () =>
   withRuntime(async (runtime) => {
-    const plugin = await runtime.loadPlugin("metered", await wat(MATH), { isolation: "worker", fuel: 10_000n, timeoutMs: 10_000 });
+    const plugin = await runtime.loadPlugin("metered", await wat(MATH), { isolation: { mode: "worker", timeoutMs: 10_000 }, fuel: 10_000n });
     assert.is(await plugin.call("add", 1, 2), 3);
     const left = plugin.fuelRemaining!;
     assert.ok(left < 10_000n && left > 0n);
@@ -146,7 +147,7 @@ test("a start function outliving the limit times out at load", () =>
       (func $s (local $n i32) (local.set $n (i32.const ${LONG_LOOP}))
         (loop $l (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
       (start $s))`);
-    const err = await runtime.loadPlugin("stuck", bytes, { isolation: "worker", timeoutMs: 500 }).catch((e) => e);
+    const err = await runtime.loadPlugin("stuck", bytes, { isolation: { mode: "worker", timeoutMs: 500 } }).catch((e) => e);
     assert.is(codeOf(err), "Timeout");
     assert.is(runtime.getPlugin("stuck"), undefined);
   }));
@@ -155,9 +156,9 @@ test("WASI run() returns exit code and output, and streams stdout", () =>
   withRuntime(async (runtime) => {
     const chunks: string[] = [];
     const plugin = await runtime.loadPlugin("hello", await wat(HELLO), {
-      isolation: "worker",
+      isolation: { mode: "worker" },
       capabilities: [grant("wasi:stdio"), grant("wasi:proc")],
-      onStdout: (chunk) => chunks.push(text(chunk)),
+      wasi: { onStdout: (chunk) => chunks.push(text(chunk)) },
     });
     const result = await plugin.run();
     assert.is(result.exitCode, 3);
@@ -173,7 +174,7 @@ test("WASI calls are audited on the host and a revoked token denies later calls"
     const records: HostCallRecord[] = [];
     const stdio = grant("wasi:stdio");
     const plugin = await runtime.loadPlugin("hello", await wat(HELLO), {
-      isolation: "worker",
+      isolation: { mode: "worker" },
       capabilities: [stdio, grant("wasi:proc")],
       recorder: { record: (r) => records.push(r) },
     });
@@ -188,21 +189,21 @@ test("WASI calls are audited on the host and a revoked token denies later calls"
 test("host namespaces other than WASI, registrars and preopens are refused at load", () =>
   withRuntime(async (runtime) => {
     const soch = await wat(`(module (import "soch" "soch_read" (func (param i32 i32 i32 i32) (result i64))))`);
-    const err = await runtime.loadPlugin("soch", soch, { isolation: "worker" }).catch((e) => e);
+    const err = await runtime.loadPlugin("soch", soch, { isolation: { mode: "worker" } }).catch((e) => e);
     assert.is(codeOf(err), "InvalidArgument");
     assert.match(String(err), /soch\.soch_read/);
     const math = await wat(MATH);
     const registrar = { namespace: "extra", functions: {} };
-    assert.is(codeOf(await runtime.loadPlugin("r", math, { isolation: "worker", registrars: [registrar] }).catch((e) => e)), "InvalidArgument");
-    assert.is(codeOf(await runtime.loadPlugin("t", math, { isolation: "worker", timeoutMs: -1 }).catch((e) => e)), "InvalidArgument");
-    const odd = { isolation: "threads" } as unknown as { isolation: "worker" };
+    assert.is(codeOf(await runtime.loadPlugin("r", math, { isolation: { mode: "worker" }, registrars: [registrar] }).catch((e) => e)), "InvalidArgument");
+    assert.is(codeOf(await runtime.loadPlugin("t", math, { isolation: { mode: "worker", timeoutMs: -1 } }).catch((e) => e)), "InvalidArgument");
+    const odd = { isolation: { mode: "threads" } } as unknown as PluginOptions;
     assert.is(codeOf(await runtime.loadPlugin("o", math, odd).catch((e) => e)), "InvalidArgument");
     assert.is(runtime.listPlugins().length, 0);
   }));
 
 test("unloading terminates the worker", () =>
   withRuntime(async (runtime) => {
-    const plugin: PluginSandbox = await runtime.loadPlugin("math", await wat(MATH), { isolation: "worker" });
+    const plugin: PluginSandbox = await runtime.loadPlugin("math", await wat(MATH), { isolation: { mode: "worker" } });
     assert.ok(runtime.unloadPlugin("math"));
     assert.is(plugin.state, "Terminated");
     assert.is(codeOf(await plugin.call("add", 1, 2).catch((e) => e)), "InvalidState");

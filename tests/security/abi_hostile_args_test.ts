@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DefaultHostContextProvider, grant, WasmSandboxRuntime } from "../../mod.ts";
-import type { HostCallRecord } from "../../mod.ts";
+import type { HostCallRecord } from "../../lib/audit/mod.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { wat } from "../_helpers/wat.ts";
 

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CapabilityToken, defineRegistrar, grant, WasmSandboxRuntime } from "../../mod.ts";
-import type { HostCallRecord } from "../../mod.ts";
+import type { HostCallRecord } from "../../lib/audit/mod.ts";
 import { memoryTree } from "../../lib/wasi/mod.ts";
 import { errorCode } from "../_helpers/errors.ts";
 import { wat } from "../_helpers/wat.ts";
@@ -117,7 +117,7 @@ test("revoking a WASI token mid-run makes later calls NOTCAPABLE, audited as den
     registrars: [revoker],
     capabilities: [stdio, grant("ctl:revoke")],
     recorder: { record: (r) => records.push(r) },
-    preopens: [{ guestPath: "/d", dir: memoryTree({}) }],
+    wasi: { preopens: [{ guestPath: "/d", dir: memoryTree({}) }] },
   });
   const result = await plugin.run();
   assert.is(new TextDecoder().decode(result.stdout), "hi\n", "only the write before the revocation got out");

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { grant, WasmSandboxRuntime } from "../../mod.ts";
-import type { HostCallRecord } from "../../mod.ts";
+import type { HostCallRecord } from "../../lib/audit/mod.ts";
 import { exec } from "../../lib/exec/exec.ts";
 import { createExecState } from "../../lib/exec/state.ts";
 import { policyFor, ran, req, text, waitGone } from "../exec/_support.ts";

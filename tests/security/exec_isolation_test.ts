@@ -6,11 +6,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { exec } from "../../lib/exec/exec.ts";
 import { probeIsolation } from "../../lib/exec/isolation.ts";
-import { commandRunner } from "../../lib/exec/runner.ts";
+import { hostPlatform } from "../../lib/platform/host_platform.ts";
 import { createExecState } from "../../lib/exec/state.ts";
 import { defaultSandboxPolicy } from "../../lib/exec/policy.ts";
 import { grant, WasmSandboxRuntime } from "../../mod.ts";
-import type { ExecEvent } from "../../mod.ts";
+import type { ExecEvent } from "../../lib/exec/mod.ts";
 import { wat } from "../_helpers/wat.ts";
 import { hasBwrap, policyFor, ran, req, text } from "../exec/_support.ts";
 
@@ -43,7 +43,7 @@ test("a loopback connection to the host is refused when network is off and accep
 });
 
 test("probeIsolation() finds the mechanisms this host offers", async () => {
-  const support = await probeIsolation(await commandRunner());
+  const support = await probeIsolation(await hostPlatform());
   // Linux hosts that allow unprivileged user namespaces (CI does) support both.
   assert.ok(support.netns, "unshare -rn works");
   assert.ok(support.pidns, "unshare -rp works");
@@ -61,7 +61,7 @@ test("the command is init of its own PID namespace and sees only its own process
 });
 
 test("prlimit limits reach the command", async () => {
-  const support = await probeIsolation(await commandRunner());
+  const support = await probeIsolation(await hostPlatform());
   if (!support.prlimit) {
     console.log("  (skipped: prlimit is not available on this host)");
     return;
@@ -79,7 +79,7 @@ test("prlimit limits reach the command", async () => {
 });
 
 test("bubblewrap shows only declared paths and isolates the network", async () => {
-  const support = await probeIsolation(await commandRunner());
+  const support = await probeIsolation(await hostPlatform());
   if (!support.bwrap) {
     console.log("  (skipped: bubblewrap (bwrap) is not installed or does not work on this host)");
     return;

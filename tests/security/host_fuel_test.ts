@@ -55,7 +55,7 @@ test("WASI fd_write of a 512 KiB buffer, in a loop, under a 10,000 budget ends O
   const runtime = new WasmSandboxRuntime({ fuel: 10_000n });
   const plugin = await runtime.loadPlugin("p", await wat(HUGE_STDOUT), {
     capabilities: [grant("wasi:stdio")],
-    onStdout: () => void chunks++,
+    wasi: { onStdout: () => void chunks++ },
   });
   assert.is(await errorCode(plugin.call("flood")), "OutOfFuel");
   assert.is(chunks, 1, "one write reached the host");

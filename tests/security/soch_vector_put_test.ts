@@ -8,7 +8,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DefaultHostContextProvider, grant, WasmSandboxRuntime } from "../../mod.ts";
-import type { HostCallRecord } from "../../mod.ts";
+import type { HostCallRecord } from "../../lib/audit/mod.ts";
 import { wat } from "../_helpers/wat.ts";
 
 const PERMISSION_DENIED = -2n;
