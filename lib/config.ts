@@ -51,6 +51,12 @@ export interface SandboxConfig {
   maxOutputBytes: number;
   /** Total byte quota of each sandbox's virtual filesystem. Default 64 MiB. */
   fsQuotaBytes: number;
+  /**
+   * Total time a plugin may spend in WASI clock waits (`poll_oneoff`), in ms.
+   * The waits never hold the host's thread; past the budget the call ends
+   * with `Timeout`, uncatchably. Default 60 000.
+   */
+  maxSleepMs: number;
   /** Fixed clocks and seeded randomness for reproducible runs. Default false. */
   deterministic: boolean;
   /** Deterministic mode: where the clock starts, in ms since the epoch. Default 1 700 000 000 000. */
@@ -105,6 +111,7 @@ export function defaultSandboxConfig(): SandboxConfig {
     fuelCosts: undefined,
     maxOutputBytes: 1 << 20,
     fsQuotaBytes: 64 << 20,
+    maxSleepMs: 60_000,
     deterministic: false,
     clockStartMs: 1_700_000_000_000,
     clockStepMs: 1,

@@ -125,6 +125,14 @@ export interface LinkOptions {
    * per-byte price of `memory.copy` (docs/FUEL.md).
    */
   fuelPerByte?: number;
+  /**
+   * Host functions may answer with a Promise (the plugin runs with JSPI or in
+   * a worker, which waits for it). Without this, a Promise is refused with a
+   * stop, never coerced into a number.
+   */
+  asyncResults?: boolean;
+  /** Told about each linked import whose host function is declared `async` (JSPI wraps those in `Suspending`). */
+  onAsyncImport?(module: string, name: string): void;
 }
 
 /** Host-call counts the bridge keeps (plain increments: cheap enough for every call). */
@@ -168,6 +176,7 @@ export function linkHostFunctions(
     }
     result[imp.module] ??= {};
     result[imp.module][imp.name] = wrapHostFunction(imp.module, imp.name, fn, ns.errors, options);
+    if (fn.async === true) options.onAsyncImport?.(imp.module, imp.name);
   }
   if (unknown.length > 0) {
     throw new SandboxError(
@@ -255,6 +264,7 @@ function wrapHostFunction(
   options: LinkOptions,
 ): (...args: never[]) => unknown {
   const { capabilities, recorder, pluginId, counters } = options;
+  const asyncResults = options.asyncResults === true;
   const ctx = contextFor(options);
   const control = ctx.control;
   // Counts every byte read from and written to guest memory; reset around each call, recorded after it.
@@ -301,7 +311,7 @@ function wrapHostFunction(
 
   // A stopped guest's calls never run: each is refused with the stop's error
   // again (and recorded as denied while the recorder can still take records).
-  const refuseStopped = (stop: SandboxError, needed: string | undefined): never => {
+  const refuseStopped = (stop: Error, needed: string | undefined): never => {
     counters.deniedHostCalls++;
     if (recorder && !(recorder.admit?.() instanceof SandboxError)) record("deny", performance.now(), undefined, needed);
     return control.stop(stop);
@@ -312,6 +322,66 @@ function wrapHostFunction(
     const moved = memory.bytesIn + memory.bytesOut;
     if (moved > 0) control.chargeFuel(Math.min(moved * fuelPerByte, Number.MAX_SAFE_INTEGER));
   };
+
+  /**
+   * A host function that threw: a stop or an unwind (proc_exit, abort, a
+   * convention that rethrows) stops the guest, uncatchably; any other error
+   * becomes the namespace's error code.
+   */
+  const failed = (err: unknown, started: number, needed: string | undefined): number | bigint | undefined => {
+    let code: number;
+    try {
+      if (control.stopped !== undefined || err instanceof HostUnwind) throw err;
+      code = errors.fromError(err);
+    } catch (unwind) {
+      chargeMoved();
+      if (recorder) record("allow", started, undefined, needed);
+      return control.stop(unwind instanceof Error ? unwind : new Error(String(unwind)));
+    }
+    return asResult(code) as number | bigint | undefined;
+  };
+
+  /** Checks, charges and records a result; a value of the wrong type is never coerced. */
+  const finished = (result: unknown, started: number, needed: string | undefined): unknown => {
+    if (!resultFits(result)) {
+      return control.stop(
+        new SandboxError(
+          "InvalidState",
+          `host function ${namespace}.${name} returned ${describe(result)} where its signature says ${resultType ?? "nothing"}`,
+          { pluginId },
+        ),
+      );
+    }
+    chargeMoved();
+    if (recorder) record("allow", started, result, needed);
+    return result;
+  };
+
+  /** Finishes an async call: its record counts the bytes moved before and after it awaited. */
+  const settled = (
+    value: unknown,
+    syncIn: number,
+    syncOut: number,
+    outerIn: number,
+    outerOut: number,
+    started: number,
+    needed: string | undefined,
+  ): unknown => {
+    memory.bytesIn = syncIn + memory.bytesIn - outerIn;
+    memory.bytesOut = syncOut + memory.bytesOut - outerOut;
+    try {
+      return finished(value, started, needed);
+    } finally {
+      memory.bytesIn = outerIn;
+      memory.bytesOut = outerOut;
+    }
+  };
+
+  const resultFits = resultType === "i64"
+    ? (value: unknown) => typeof value === "bigint"
+    : resultType === undefined
+    ? (value: unknown) => value === undefined
+    : (value: unknown) => typeof value === "number";
 
   // Five named parameters cover every ABI function and most of WASI without
   // building an argument array or a spread call; longer signatures (WASI's
@@ -353,25 +423,31 @@ function wrapHostFunction(
         if (recorder) record("deny", started, deniedResult, needed);
         return deniedResult;
       }
-      let result: number | bigint | void;
+      let result: unknown;
       try {
         result = more.length === 0 ? impl(ctx, a, b, c, d, e) : impl(ctx, a, b, c, d, e, ...more);
       } catch (err) {
-        // An unwind (proc_exit, abort, a convention that rethrows) is recorded, then let through.
-        let code: number;
-        try {
-          if (err instanceof HostUnwind) throw err;
-          code = errors.fromError(err);
-        } catch (unwind) {
-          chargeMoved();
-          if (recorder) record("allow", started, undefined, needed);
-          throw unwind;
-        }
-        result = asResult(code);
+        result = failed(err, started, needed);
       }
-      chargeMoved();
-      if (recorder) record("allow", started, result, needed);
-      return result;
+      if (result instanceof Promise) {
+        if (!asyncResults) {
+          return control.stop(
+            new SandboxError(
+              "InvalidState",
+              `host function ${namespace}.${name} answered with a Promise, but plugin "${pluginId}" runs synchronously; ` +
+                "declare it async: true so the plugin runs with JSPI or in a worker",
+              { pluginId },
+            ),
+          );
+        }
+        // The bytes the call moved before it awaited, and the count to restore once it has settled.
+        const syncIn = memory.bytesIn, syncOut = memory.bytesOut;
+        return result.then(
+          (value) => settled(value, syncIn, syncOut, outerIn, outerOut, started, needed),
+          (err) => settled(failed(err, started, needed), syncIn, syncOut, outerIn, outerOut, started, needed),
+        );
+      }
+      return finished(result, started, needed);
     } finally {
       ctx.token = outerToken;
       ctx.reason = outerReason;
@@ -386,4 +462,10 @@ function wrapHostFunction(
 function firstLive(tokens: readonly CapabilityToken[]): CapabilityToken | undefined {
   for (let i = 0; i < tokens.length; i++) if (!tokens[i].revoked) return tokens[i];
   return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  return `a ${typeof value}`;
 }

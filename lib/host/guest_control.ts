@@ -17,7 +17,6 @@
  *
  * @module
  */
-import type { SandboxError } from "../errors.ts";
 import { FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
 
 /**
@@ -41,8 +40,11 @@ const FUEL_FLOOR = -(2n ** 62n);
 export class GuestControl {
   #fuel: WebAssembly.Global | undefined;
   #reason: WebAssembly.Global | undefined;
-  #stopped: SandboxError | undefined;
+  #stopped: Error | undefined;
   #fuelAtStop: bigint | undefined;
+  /** Worker isolation: the globals live in the worker, so charges wait to be sent with the host call's answer. */
+  #remote = false;
+  #pendingCharge = 0n;
 
   /**
    * Finds the rewriter's fuel and trap-reason globals among the instance's
@@ -56,8 +58,24 @@ export class GuestControl {
     this.#reason = global(TRAP_REASON_GLOBAL_EXPORT);
   }
 
-  /** The error the guest was stopped with; undefined while it runs freely. */
-  get stopped(): SandboxError | undefined {
+  /**
+   * For a guest whose instance lives in a worker: charges are kept for
+   * {@linkcode GuestControl.takeCharge} and a stop only refuses further calls
+   * here (the worker forces its own globals when told).
+   */
+  bindRemote(): void {
+    this.#remote = true;
+  }
+
+  /** The fuel charged since the last call of this (worker isolation sends it with each host call's answer). */
+  takeCharge(): bigint {
+    const charge = this.#pendingCharge;
+    this.#pendingCharge = 0n;
+    return charge;
+  }
+
+  /** The reason the guest was stopped (a SandboxError, or the exit of `proc_exit`); undefined while it runs freely. */
+  get stopped(): Error | undefined {
     return this.#stopped;
   }
 
@@ -73,8 +91,13 @@ export class GuestControl {
    */
   chargeFuel(units: number): void {
     const fuel = this.#fuel;
-    if (fuel === undefined || units <= 0) return;
+    if (units <= 0) return;
     if (!Number.isSafeInteger(units)) throw new RangeError(`a fuel charge must be a safe integer, got ${units}`);
+    if (this.#remote) {
+      this.#pendingCharge += BigInt(units);
+      return;
+    }
+    if (fuel === undefined) return;
     const left = (fuel.value as bigint) - BigInt(units);
     fuel.value = left < FUEL_FLOOR ? FUEL_FLOOR : left;
   }
@@ -85,7 +108,7 @@ export class GuestControl {
    * instance, and throws `error` to unwind the current host call. The first
    * stop wins; a later one rethrows the first error.
    */
-  stop(error: SandboxError): never {
+  stop(error: Error): never {
     if (this.#stopped === undefined) {
       this.#stopped = error;
       const fuel = this.#fuel;

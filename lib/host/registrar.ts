@@ -83,11 +83,19 @@ export interface HostFunction {
   /** With `selectCapability`: the capabilities of which linking needs one. */
   readonly linkCapabilities?: readonly string[];
   /**
+   * The function may answer with a Promise (it waits for I/O, a command, a
+   * timer). A plugin importing one runs with JSPI where the runtime has it
+   * (the guest suspends, the host's event loop runs) and in a worker where it
+   * does not; `callSync` is refused for it. Default false: a Promise from an
+   * undeclared function stops the guest with InvalidState.
+   */
+  readonly async?: boolean;
+  /**
    * The implementation. Throw a SandboxError with code InvalidArgument for bad
    * guest input (the bridge returns INVALID_ARGUMENT); any other throw becomes
    * UNAVAILABLE. Never reached without the capability.
    */
-  call(ctx: HostCallContext, ...args: never[]): number | bigint | void;
+  call(ctx: HostCallContext, ...args: never[]): number | bigint | void | Promise<number | bigint | void>;
 }
 
 /**

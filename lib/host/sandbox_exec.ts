@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { execSync } from "../exec/exec_sync.ts";
+import { exec } from "../exec/exec.ts";
 import { encodeExecResponse } from "../exec/outcome.ts";
 import { defaultSandboxPolicy } from "../exec/policy.ts";
 import type { SandboxPolicy } from "../exec/policy.ts";
@@ -66,7 +66,10 @@ export function sandboxExecFunction(state: ExecState, observer?: ExecObserver): 
     params: ["i32", "i32", "i32", "i32"],
     results: ["i64"],
     capability: Capabilities.SandboxExec,
-    call(ctx, reqPtr: number, reqLen: number, outPtr: number, outCap: number) {
+    // The command runs while the host's event loop goes on: the guest waits
+    // (suspended with JSPI, or in its worker), never the host thread.
+    async: true,
+    async call(ctx, reqPtr: number, reqLen: number, outPtr: number, outCap: number) {
       if (reqLen >>> 0 > REQUEST_LIMITS.requestBytes) return BigInt(AbiCode.INVALID_ARGUMENT);
       const bytes = ctx.memory.read(reqPtr, reqLen);
       // The whole out buffer is checked before anything runs (InvalidArgument → INVALID_ARGUMENT),
@@ -74,7 +77,7 @@ export function sandboxExecFunction(state: ExecState, observer?: ExecObserver): 
       ctx.memory.check(outPtr, outCap);
       const request = parseExecRequest(bytes); // InvalidArgument → INVALID_ARGUMENT
       const policy = execPolicyOf(ctx.token?.scope as Partial<SandboxPolicy> | undefined);
-      const outcome = execSync(request, policy, state);
+      const outcome = await exec(request, policy, state);
       const event: ExecEvent = { pluginId: ctx.pluginId, command: request.command, outcome: outcome.kind };
       if (outcome.kind !== "ran") {
         ctx.explain(outcome.reason);
@@ -89,6 +92,7 @@ export function sandboxExecFunction(state: ExecState, observer?: ExecObserver): 
         exitCode: response.exitCode,
         ...(response.error === undefined ? {} : { reason: response.error }),
       });
+      // Guest memory may have grown while the command ran: respond() re-derives its view.
       return ctx.respond(encodeExecResponse(response), outPtr, outCap);
     },
   };

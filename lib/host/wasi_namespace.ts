@@ -40,6 +40,8 @@ export function wasiNamespace(wasi: WasiHost): HostFunctionRegistrar {
     functions[name] = {
       params: [],
       results: ["i32"],
+      // A clock wait may take time: it answers with a promise (asyncSleep), so the host's thread is never held.
+      ...(name === "poll_oneoff" ? { async: true } : {}),
       ...(perFd
         ? { selectCapability: (fd: number) => capabilityForFdArea(wasi.fdArea(fd)) }
         : { capability }),

@@ -25,6 +25,8 @@ export interface PreparedModule {
   /** Memories the module imports, to be created by the host with the limit applied. */
   importedMemories: Array<{ module: string; name: string; initial: number; maximum: number; shared: boolean }>;
   metered: boolean;
+  /** The rewritten bytes (absent for precompiled modules): worker isolation derives its shared-memory variant from them. */
+  rewritten?: Uint8Array;
 }
 
 /** What changes the compiled result: part of the cache key. */
@@ -70,9 +72,10 @@ export function prepareOptionsKey(options: PrepareOptions): string {
  * The rewrite every module gets: memory and table maxima capped (so
  * `memory.grow` past the limit returns -1), the start function exported for
  * the sandbox to run, and, as configured, the call-depth limit and fuel
- * metering (docs/FUEL.md).
+ * metering (docs/FUEL.md). `summary`, when given, is `summarizeModule(bytes)`:
+ * the rewriter works from it instead of parsing the module again.
  */
-export function rewriteModule(bytes: Uint8Array, options: PrepareOptions): Uint8Array {
+export function rewriteModule(bytes: Uint8Array, options: PrepareOptions, summary?: ModuleSummary): Uint8Array {
   return instrument(bytes, {
     fuel: options.metered,
     costs: options.fuelCosts,
@@ -82,6 +85,7 @@ export function rewriteModule(bytes: Uint8Array, options: PrepareOptions): Uint8
     exportStart: true,
     // Compiling validates the output anyway (and reports a failure as ours).
     validate: false,
+    summary,
   });
 }
 
@@ -102,7 +106,8 @@ export async function prepareModule(
   checkImportKinds(summary);
   checkMemories(summary, options);
   checkTables(summary, options);
-  const rewrite = () => rewriteModule(bytes, options);
+  // One parse serves the checks above and the rewrite.
+  const rewrite = () => rewriteModule(bytes, options, summary);
   const final = rewritten ? await rewritten(rewrite) : rewrite();
   let module: WebAssembly.Module;
   try {
@@ -117,6 +122,7 @@ export async function prepareModule(
     );
   }
   const prepared = describeCompiled(module, hash, options.metered);
+  prepared.rewritten = final;
   prepared.importSignatures = new Map(
     summary.imports.flatMap((imp) => (imp.funcType ? [[`${imp.module}\0${imp.name}`, imp.funcType] as const] : [])),
   );

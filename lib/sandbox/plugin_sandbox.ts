@@ -1,6 +1,11 @@
 /**
- * An isolated sandbox for one plugin: its own instance, linear memory and
- * tables, its state machine, response slot and statistics.
+ * An isolated sandbox for one plugin: its state machine, fuel ledger,
+ * counters, response slot and statistics, kept once whatever runs the guest.
+ * The guest runs in a {@linkcode GuestEngine}: on this thread (synchronous
+ * calls; or, where the runtime has JSPI, suspending on async host functions),
+ * or inside a worker ({@linkcode WorkerExecutor}) whose host calls are
+ * answered here. Host functions, capability checks and audit records are the
+ * same in every mode: they always run on the host thread (docs/ISOLATION.md).
  *
  * @module
  */
@@ -19,11 +24,16 @@ import { GuestMemory } from "../memory/guest_memory.ts";
 import type { PluginInfo, SandboxStats } from "./types.ts";
 import { SandboxState, SandboxStateMachine } from "./state.ts";
 import { mapGuestError, TrapReason } from "./trap_mapping.ts";
-import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, START_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
-import { lowerArguments } from "./values.ts";
+import { START_EXPORT } from "../fuel/instrument.ts";
+import { exitCodeOf } from "../wasi/mod.ts";
 import type { CommandResult } from "../wasi/mod.ts";
 import type { SandboxValue } from "./values.ts";
-
+import { GuestEngine } from "./engine.ts";
+import type { Invocation, Outcome } from "./engine.ts";
+import { channelSignature } from "./host_call_channel.ts";
+import { WorkerExecutor } from "./worker_executor.ts";
+import { importMemoriesAsShared } from "../wasm/shared_memory_import.ts";
+import { summarizeModule } from "../wasm/module_summary.ts";
 
 /** Per-instance pieces supplied by the runtime: host namespaces and the WASI session. */
 export interface InstanceEnvironment {
@@ -31,11 +41,14 @@ export interface InstanceEnvironment {
   namespaces: LinkableNamespace[];
   /** Extra non-function imports (memories, etc.) keyed by namespace and name. */
   extraImports?: Record<string, Record<string, WebAssembly.ExportValue>>;
-  /** Called once the instance exists (WASI binds its memory here). */
-  onInstance?(instance: WebAssembly.Instance, memory: GuestMemory): void;
-  /** Runs a WASI command's `_start`; present when the module imports WASI. */
-  runCommand?(instance: WebAssembly.Instance): RunResult;
+  /** Called once the guest's memory is reachable (WASI binds to it here). */
+  onInstance?(memory: GuestMemory): void;
+  /** What a command that ended with `exitCode` produced (WASI: its captured output). */
+  commandResult?(exitCode: number): RunResult;
 }
+
+/** Where a plugin's guest code runs (`plugin.info().mode`). */
+export type ExecutionMode = "in-process" | "jspi" | "worker";
 
 /** What the runtime hands a new sandbox. */
 export interface SandboxInit {
@@ -57,8 +70,15 @@ export interface SandboxInit {
   logGate: GuestLogGate;
   /** Told about every call and trap, for runtime-wide statistics. */
   onEvent?(event: "call" | "trap"): void;
-  /** Set by subclasses whose guest is instantiated elsewhere (worker isolation): no in-process instance. */
-  external?: boolean;
+  /**
+   * Where the guest runs: `"worker"` forces a worker; `"in-process"` refuses
+   * a plugin that needs async host functions where the runtime has no JSPI;
+   * undefined picks: in-process, with JSPI when async host functions are
+   * imported, and a worker where JSPI is missing or a timeout is set.
+   */
+  isolation: "in-process" | "worker" | undefined;
+  /** Wall-clock limit of each call (worker mode), in ms. */
+  timeoutMs: number | undefined;
 }
 
 /**
@@ -108,7 +128,28 @@ export interface PluginMemory {
   readAssemblyScriptString(ptr: number): string;
 }
 
+/** Default wall-clock limit of a worker-isolated call. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type GuestFunction = (...args: unknown[]) => unknown;
+
+interface JspiApi {
+  Suspending: new (fn: GuestFunction) => unknown;
+  promising(fn: GuestFunction): GuestFunction;
+}
+
+/** JSPI, where the engine has it (Node ≥ 24.20 and Deno ≥ 2.3.2 by default). */
+const jspi: JspiApi | undefined = (() => {
+  const api = WebAssembly as unknown as Partial<JspiApi>;
+  return typeof api.Suspending === "function" && typeof api.promising === "function" ? api as JspiApi : undefined;
+})();
+
+/** True when this runtime can suspend a wasm call on a Promise (JSPI). */
+export function hasJspi(): boolean {
+  return jspi !== undefined;
+}
 
 /**
  * An isolated sandbox for a single plugin. Obtain one from `WasmSandboxRuntime.loadPlugin`.
@@ -135,7 +176,9 @@ export class PluginSandbox {
   readonly #slot = new ResponseSlot();
   readonly #guestMemory: GuestMemory;
   readonly #loadedAt = new Date();
-  #instance!: WebAssembly.Instance;
+  #mode: ExecutionMode = "in-process";
+  #engine: GuestEngine | undefined;
+  #worker: WorkerExecutor | undefined;
   #environment!: InstanceEnvironment;
   #memoryObject: WebAssembly.Memory | undefined;
   /** The current instance's fuel charges and host-imposed stop (one per instance). */
@@ -144,17 +187,20 @@ export class PluginSandbox {
   #fuelRemaining: bigint | undefined;
   #fuelConsumed = 0n;
 
-  /** @internal Created by the runtime. */
-  constructor(init: SandboxInit) {
+  private constructor(init: SandboxInit) {
     this.id = init.id;
     this.#init = init;
     this.#machine = new SandboxStateMachine(init.id);
     this.#guestMemory = new GuestMemory(() => this.#memoryObject);
     this.#fuelRemaining = init.prepared.metered ? init.fuel ?? 0n : undefined;
-    if (init.external !== true) {
-      this.#instantiate();
-      this.#runStart();
-    }
+  }
+
+  /** @internal Created by the runtime: picks the execution mode, instantiates and runs the start function. */
+  static async create(init: SandboxInit): Promise<PluginSandbox> {
+    const sandbox = new PluginSandbox(init);
+    await sandbox.#instantiate();
+    await sandbox.#runStart();
+    return sandbox;
   }
 
   /** Fuel left in the sandbox's budget; undefined when unmetered. */
@@ -186,6 +232,11 @@ export class PluginSandbox {
     return this.#machine.current;
   }
 
+  /** Where the guest runs: on this thread, on this thread with JSPI, or in a worker. */
+  get mode(): ExecutionMode {
+    return this.#mode;
+  }
+
   /** Bounds-checked access to the plugin's memory. */
   get memory(): PluginMemory {
     const memory = this.#guestMemory;
@@ -201,7 +252,7 @@ export class PluginSandbox {
     };
   }
 
-  /** Calls an export synchronously, in this thread. */
+  /** Calls an export synchronously, in this thread. InvalidState for plugins that run asynchronously (JSPI, worker). */
   callSync(exportName: string, ...args: SandboxValue[]): unknown {
     return this.callSyncWith({}, exportName, ...args);
   }
@@ -212,63 +263,69 @@ export class PluginSandbox {
    * in `fuelConsumed`).
    */
   callSyncWith(options: CallOptions, exportName: string, ...args: SandboxValue[]): unknown {
-    this.#machine.assertReady(`call "${exportName}" on`);
-    const fn = this.#exportedFunction(exportName);
-    return this.#guarded(options.fuel, () => {
-      const lowered = lowerArguments(args, this.#instance.exports, this.#guestMemory);
-      try {
-        if (lowered.values.length !== fn.length) {
-          throw new SandboxError(
-            "InvalidArgument",
-            `export "${exportName}" takes ${fn.length} wasm parameters but ${lowered.values.length} were given ` +
-              "(strings and bytes count as two: pointer and length)",
-            { pluginId: this.id },
-          );
-        }
-        return fn(...lowered.values);
-      } finally {
-        lowered.release();
-      }
-    });
+    if (this.#mode !== "in-process") {
+      throw new SandboxError(
+        "InvalidState",
+        `plugin "${this.id}" runs ${this.#mode === "worker" ? "in a worker" : "with JSPI (it imports async host functions)"}; ` +
+          "call it with call(), which returns a promise",
+        { pluginId: this.id },
+      );
+    }
+    return this.#runSync({ kind: "call", name: exportName, args, fuel: options.fuel });
   }
 
-  /** Calls an export. Works in every isolation mode. */
+  /** Calls an export. Works in every mode. */
   call(exportName: string, ...args: SandboxValue[]): Promise<unknown> {
     return this.callWith({}, exportName, ...args);
   }
 
-  /** {@linkcode callSyncWith}, as a promise. */
-  callWith(options: CallOptions, exportName: string, ...args: SandboxValue[]): Promise<unknown> {
+  /** Calls an export with per-call options (see {@linkcode callSyncWith}). */
+  async callWith(options: CallOptions, exportName: string, ...args: SandboxValue[]): Promise<unknown> {
+    return await this.#run({ kind: "call", name: exportName, args, fuel: options.fuel });
+  }
+
+  /**
+   * Runs a command (`_start`) to its end; its `proc_exit` code is the exit
+   * code (0 when `_start` returns). The sandbox is Terminated afterwards;
+   * `reset()` to run again.
+   */
+  async run(): Promise<RunResult> {
+    if (!this.#init.prepared.exports.some((e) => e.name === "_start" && e.kind === "function")) {
+      throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a command: it has no _start export`, { pluginId: this.id });
+    }
+    let exitCode = 0;
     try {
-      return Promise.resolve(this.callSyncWith(options, exportName, ...args));
+      await this.#run({ kind: "run", name: "_start", args: [], fuel: undefined });
+    } catch (err) {
+      const code = exitCodeOf(err);
+      if (code === undefined) throw err;
+      exitCode = code;
+      // proc_exit is how a command ends, not a failure: it is not counted as a trap.
+      this.#counters.traps--;
+    }
+    this.#machine.moveTo(SandboxState.Terminated);
+    return this.#environment.commandResult?.(exitCode) ?? emptyResult(exitCode);
+  }
+
+  /**
+   * A fresh instance from the cached module: memory, tables, globals and WASI
+   * state start over. In-process it is done when this returns; a worker is
+   * ready when the promise settles.
+   */
+  reset(): Promise<void> {
+    try {
+      if (this.#machine.current === SandboxState.Running) this.#machine.assertReady("reset");
+      this.#worker?.terminate();
+      const started = this.#instantiate();
+      const rest = () => {
+        this.#machine.moveTo(SandboxState.Ready);
+        this.#counters.resets++;
+        return this.#runStart();
+      };
+      return (started instanceof Promise ? started.then(rest) : Promise.resolve(rest())).then(() => undefined);
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  /** Runs a WASI command (`_start`) to its end. The sandbox is Terminated afterwards; `reset()` to run again. */
-  run(): Promise<RunResult> {
-    try {
-      this.#machine.assertReady("run");
-      const runCommand = this.#environment.runCommand;
-      if (!this.#init.prepared.exports.some((e) => e.name === "_start" && e.kind === "function") || !runCommand) {
-        throw new SandboxError("InvalidArgument", `plugin "${this.id}" is not a command: it has no _start export`, { pluginId: this.id });
-      }
-      const result = this.#guarded(undefined, () => runCommand(this.#instance));
-      this.#machine.moveTo(SandboxState.Terminated);
-      return Promise.resolve(result);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** A fresh instance from the cached module: memory, tables and globals start over. */
-  reset(): void {
-    if (this.#machine.current === SandboxState.Running) this.#machine.assertReady("reset");
-    this.#instantiate();
-    this.#machine.moveTo(SandboxState.Ready);
-    this.#counters.resets++;
-    this.#runStart();
   }
 
   /** Starts the `sandbox_exec` execution count (the policy's `maxExecutions`) over. */
@@ -276,8 +333,9 @@ export class PluginSandbox {
     this.#init.execState.reset();
   }
 
-  /** Marks the sandbox Terminated (used by the runtime on unload). */
+  /** Marks the sandbox Terminated (used by the runtime on unload); a worker is stopped. */
   terminate(): void {
+    this.#worker?.terminate();
     if (this.#machine.current !== SandboxState.Terminated) this.#machine.moveTo(SandboxState.Terminated);
   }
 
@@ -288,6 +346,7 @@ export class PluginSandbox {
       hash: prepared.hash,
       origin: this.#init.origin,
       state: this.state,
+      mode: this.#mode,
       exports: prepared.exports.filter((e) => e.kind === "function" && e.name !== START_EXPORT).map((e) => e.name),
       imports: prepared.imports.map((i) => `${i.module}.${i.name}`),
       capabilities: this.#init.capabilities.names(),
@@ -311,16 +370,6 @@ export class PluginSandbox {
     };
   }
 
-  #exportedFunction(name: string): GuestFunction {
-    const exported = name !== START_EXPORT && Object.hasOwn(this.#instance.exports, name);
-    const value = exported ? this.#instance.exports[name] : undefined;
-    if (typeof value !== "function") {
-      const available = this.info().exports.join(", ") || "none";
-      throw new SandboxError("NotFound", `plugin "${this.id}" has no exported function "${name}" (exports: ${available})`, { pluginId: this.id });
-    }
-    return value as GuestFunction;
-  }
-
   /**
    * Runs the module's start function, which the rewriter exported instead of
    * leaving it to run while instantiating: here it draws on the sandbox's
@@ -328,17 +377,37 @@ export class PluginSandbox {
    * StackOverflow). It runs whatever the budget: with none left, its first
    * charge traps. A failure leaves the sandbox Trapped.
    */
-  #runStart(): void {
-    const start = this.#instance.exports[START_EXPORT];
-    if (typeof start !== "function") return;
-    this.#guarded(undefined, () => (start as () => void)(), { start: true });
+  #runStart(): void | Promise<unknown> {
+    if (!this.#init.prepared.exports.some((e) => e.name === START_EXPORT && e.kind === "function")) return;
+    const start: Invocation = { kind: "start", name: START_EXPORT, args: [], fuel: undefined };
+    return this.#mode === "in-process" ? void this.#runSync(start) : this.#run(start);
   }
 
-  /** Runs guest code in the Running state with its fuel, mapping failures and keeping statistics. */
-  #guarded<T>(callFuel: bigint | undefined, body: () => T, { start = false } = {}): T {
-    const fuel = this.#globals().fuel;
-    const budget = callFuel ?? this.#fuelRemaining;
-    if (fuel && budget !== undefined && budget <= 0n && !start) {
+  /** Runs an invocation on this thread, synchronously (in-process mode). */
+  #runSync(invocation: Invocation): unknown {
+    const budget = this.#begin(invocation);
+    const started = performance.now();
+    const outcome = this.#engine!.invoke({ ...invocation, fuel: budget }, this.#guestMemory) as Outcome;
+    return this.#settle(invocation, outcome, budget, started);
+  }
+
+  /** Runs an invocation in whichever mode the plugin has. */
+  async #run(invocation: Invocation): Promise<unknown> {
+    if (this.#mode === "in-process") return this.#runSync(invocation);
+    const budget = this.#begin(invocation);
+    const started = performance.now();
+    const outcome = this.#worker !== undefined
+      ? await this.#worker.invoke({ ...invocation, fuel: budget })
+      : await this.#engine!.invoke({ ...invocation, fuel: budget }, this.#guestMemory);
+    return this.#settle(invocation, outcome, budget, started);
+  }
+
+  /** Moves to Running and works out the budget the invocation runs on. */
+  #begin(invocation: Invocation): bigint | undefined {
+    const start = invocation.kind === "start";
+    if (!start) this.#machine.assertReady(invocation.kind === "run" ? "run" : `call "${invocation.name}" on`);
+    const budget = this.#fuelRemaining === undefined ? undefined : invocation.fuel ?? this.#fuelRemaining;
+    if (budget !== undefined && budget <= 0n && !start) {
       throw new SandboxError("OutOfFuel", `plugin "${this.id}" has no fuel left; add some with addFuel() or pass a per-call budget`, { pluginId: this.id });
     }
     this.#machine.moveTo(SandboxState.Running);
@@ -346,56 +415,35 @@ export class PluginSandbox {
       this.#counters.calls++;
       this.#init.onEvent?.("call");
     }
-    if (fuel && budget !== undefined) fuel.value = budget;
-    const started = performance.now();
-    try {
-      const result = body();
-      // A guest that caught a host-imposed stop and returned still ends with the stop.
-      const stop = this.#control.stopped;
-      if (stop !== undefined) throw stop;
-      this.#machine.moveTo(SandboxState.Ready);
-      return result;
-    } catch (err) {
-      const trapReason = this.#takeTrapReason();
-      // A stop wins over whatever the guest did after it (its forced fuel check reads as OutOfFuel).
-      const mapped = this.#control.stopped ?? mapGuestError(err, this.id, trapReason);
-      // Argument errors found before the guest ran leave it consistent.
-      const guestRan = !(err instanceof SandboxError) || err.code !== "InvalidArgument";
-      this.#machine.moveTo(guestRan ? SandboxState.Trapped : SandboxState.Ready);
-      if (guestRan) {
-        this.#counters.traps++;
-        this.#init.onEvent?.("trap");
-      }
-      throw mapped;
-    } finally {
+    return budget;
+  }
+
+  /** Books an outcome: fuel, statistics, the next state; returns the value or throws the mapped error. */
+  #settle(invocation: Invocation, outcome: Outcome & { fuelAtStop?: bigint }, budget: bigint | undefined, started: number): unknown {
+    // A stop the host imposed wins over whatever the guest did after it: it
+    // may have caught the exception and returned, or trapped at the forced fuel check.
+    const stop = this.#control.stopped;
+    if (budget !== undefined) {
       // A stopped guest consumed what it had used up to the stop, not the forced-negative fuel.
-      const left = this.#control.fuelAtStop ?? fuel?.value as bigint;
-      if (fuel && budget !== undefined) this.#settleFuel(budget, left, callFuel !== undefined);
-      this.#counters.callTimeMs += performance.now() - started;
-      this.#counters.memoryPeakBytes = Math.max(this.#counters.memoryPeakBytes, this.#guestMemory.byteLength);
+      const left = this.#control.fuelAtStop ?? outcome.fuelAtStop ?? outcome.fuelLeft ?? budget;
+      this.#fuelConsumed += budget - left;
+      if (invocation.fuel === undefined) this.#fuelRemaining = left > 0n ? left : 0n;
     }
-  }
-
-  /** Books what a call used: the global may end slightly below zero when a charge overshoots. */
-  #settleFuel(budget: bigint, left: bigint, ownBudget: boolean): void {
-    this.#fuelConsumed += budget - left;
-    if (!ownBudget) this.#fuelRemaining = left > 0n ? left : 0n;
-  }
-
-  /** The injected globals, when the module was rewritten with them. */
-  #globals(): { fuel?: WebAssembly.Global; reason?: WebAssembly.Global; depth?: WebAssembly.Global } {
-    const exports = this.#instance.exports;
-    const global = (name: string) => (exports[name] instanceof WebAssembly.Global ? exports[name] as WebAssembly.Global : undefined);
-    return { fuel: global(FUEL_GLOBAL_EXPORT), reason: global(TRAP_REASON_GLOBAL_EXPORT), depth: global(DEPTH_GLOBAL_EXPORT) };
-  }
-
-  /** Why injected code trapped (0 for the guest's own traps), resetting the injected counters. */
-  #takeTrapReason(): number {
-    const { reason, depth } = this.#globals();
-    const value = reason ? reason.value as number : TrapReason.None;
-    if (reason) reason.value = 0;
-    if (depth) depth.value = 0;
-    return value;
+    this.#counters.callTimeMs += performance.now() - started;
+    this.#counters.memoryPeakBytes = Math.max(this.#counters.memoryPeakBytes, this.#guestMemory.byteLength);
+    const error = stop !== undefined ? stopError(stop, this.id) : outcome.error;
+    if (error === undefined) {
+      this.#machine.moveTo(SandboxState.Ready);
+      return outcome.value;
+    }
+    // Argument errors found before the guest ran leave it consistent.
+    const guestRan = stop !== undefined || outcome.guestRan;
+    this.#machine.moveTo(guestRan ? SandboxState.Trapped : SandboxState.Ready);
+    if (guestRan) {
+      this.#counters.traps++;
+      this.#init.onEvent?.("trap");
+    }
+    throw error;
   }
 
   #requireMetered(): void {
@@ -404,23 +452,25 @@ export class PluginSandbox {
     }
   }
 
-  #instantiate(): void {
+  /**
+   * Builds the environment, links the host functions, picks the mode (at
+   * load) and creates the instance: synchronously on this thread, or (a
+   * promise) in a worker.
+   */
+  #instantiate(): void | Promise<void> {
     const { prepared, capabilities, linkDeniedAsStubs } = this.#init;
     this.#slot.clear();
-    const memories: Record<string, Record<string, WebAssembly.ExportValue>> = {};
-    let importedMemory: WebAssembly.Memory | undefined;
-    for (const m of prepared.importedMemories) {
-      const memory = createMemory(m, this.id);
-      (memories[m.module] ??= {})[m.name] = memory;
-      importedMemory ??= memory;
-    }
     const environment = this.#init.environment(this.#guestMemory, this.#slot);
+    const namespaces = [{ registrar: sandboxNamespace(this.#slot), errors: abiErrorConvention }, ...environment.namespaces];
     const control = new GuestControl();
+    const firstInstance = this.#engine === undefined && this.#worker === undefined;
+    if (firstInstance) this.#mode = this.#pickMode(namespaces);
+    const asyncImports = new Set<string>();
     const functions = linkHostFunctions(prepared.imports, {
       pluginId: this.id,
       memory: this.#guestMemory,
       capabilities,
-      namespaces: [{ registrar: sandboxNamespace(this.#slot), errors: abiErrorConvention }, ...environment.namespaces],
+      namespaces,
       importSignatures: prepared.importSignatures,
       slot: this.#slot,
       recorder: this.#init.recorder,
@@ -428,49 +478,141 @@ export class PluginSandbox {
       counters: this.#counters,
       control,
       fuelPerByte: this.#init.hostFuelPerByte,
+      asyncResults: this.#mode !== "in-process",
+      onAsyncImport: (module, name) => asyncImports.add(`${module}\0${name}`),
     });
-    const imports: WebAssembly.Imports = { ...functions };
-    for (const source of [memories, environment.extraImports ?? {}]) {
-      for (const [ns, values] of Object.entries(source)) imports[ns] = { ...imports[ns], ...values };
-    }
-    let instance: WebAssembly.Instance;
-    try {
-      instance = new WebAssembly.Instance(prepared.module, imports);
-    } catch (err) {
-      throw instantiationError(err, this.id);
-    }
-    control.bind(instance);
-    this.#instance = instance;
     this.#control = control;
     this.#environment = environment;
-    this.#memoryObject = importedMemory ?? firstExportedMemory(instance);
-    environment.onInstance?.(instance, this.#guestMemory);
+    if (this.#mode === "worker") {
+      return this.#startWorker(functions, control).then(() => environment.onInstance?.(this.#guestMemory));
+    }
+    this.#startEngine(functions, asyncImports, control);
+    environment.onInstance?.(this.#guestMemory);
   }
 
+  /** In-process: the engine on this thread; with JSPI, async imports suspend and exports return promises. */
+  #startEngine(functions: Record<string, Record<string, unknown>>, asyncImports: Set<string>, control: GuestControl): void {
+    const { prepared } = this.#init;
+    const imports: WebAssembly.Imports = {};
+    for (const [ns, fns] of Object.entries(functions)) {
+      imports[ns] = {};
+      for (const [name, fn] of Object.entries(fns)) {
+        const suspend = this.#mode === "jspi" && asyncImports.has(`${ns}\0${name}`);
+        (imports[ns] as Record<string, unknown>)[name] = suspend ? new jspi!.Suspending(fn as GuestFunction) : fn;
+      }
+    }
+    let importedMemory: WebAssembly.Memory | undefined;
+    for (const m of prepared.importedMemories) {
+      const memory = createMemory(m, this.id, false);
+      imports[m.module] = { ...imports[m.module], [m.name]: memory };
+      importedMemory ??= memory;
+    }
+    for (const [ns, values] of Object.entries(this.#environment.extraImports ?? {})) imports[ns] = { ...imports[ns], ...values };
+    const wrap = this.#mode === "jspi" ? (fn: GuestFunction) => jspi!.promising(fn) : undefined;
+    const engine = new GuestEngine(this.id, prepared.module, imports, wrap);
+    control.bind(engine.instance);
+    this.#engine = engine;
+    this.#memoryObject = engine.memoryObject(importedMemory);
+  }
 
+  /** Worker mode: the guest's memories become shared ones this thread creates; every import is answered here. */
+  async #startWorker(functions: Record<string, Record<string, unknown>>, control: GuestControl): Promise<void> {
+    const { prepared } = this.#init;
+    const shared = sharedVariant(prepared, this.id);
+    const memories = shared.memories.map((m) => ({ module: m.module, name: m.name, memory: createMemory({ ...m, shared: true }, this.id, true) }));
+    const imports = [];
+    const calls: GuestFunction[] = [];
+    for (const imp of prepared.imports) {
+      if (imp.kind !== "function") continue;
+      const type = prepared.importSignatures?.get(`${imp.module}\0${imp.name}`);
+      const signature = type && channelSignature(type);
+      if (!signature) {
+        throw new SandboxError("InvalidModule", `import ${imp.module}.${imp.name} cannot be forwarded from a worker (only numeric parameters and results can)`, { pluginId: this.id });
+      }
+      imports.push({ module: imp.module, name: imp.name, signature });
+      calls.push(functions[imp.module][imp.name] as GuestFunction);
+    }
+    control.bindRemote();
+    this.#memoryObject = memories[0]?.memory;
+    this.#worker = await WorkerExecutor.start({
+      pluginId: this.id,
+      module: shared.module,
+      memories,
+      imports,
+      functions: calls,
+      takeFuelCharge: () => control.takeCharge(),
+      timeoutMs: this.#init.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  }
+
+  /** The mode this plugin runs in, from the host's choice, its imports and what the runtime supports. */
+  #pickMode(namespaces: readonly LinkableNamespace[]): ExecutionMode {
+    const { isolation, timeoutMs, prepared } = this.#init;
+    if (isolation !== undefined && isolation !== "in-process" && isolation !== "worker") {
+      throw new SandboxError("InvalidArgument", `isolation must be "in-process" or "worker", not "${String(isolation)}"`, { pluginId: this.id });
+    }
+    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS)) {
+      throw new SandboxError("InvalidArgument", `timeoutMs must be a positive number of milliseconds up to ${MAX_TIMER_MS}`, { pluginId: this.id });
+    }
+    const needsAsync = prepared.imports.some((imp) => {
+      const ns = namespaces.find((n) => n.registrar.namespace === imp.module);
+      const fn = ns && Object.hasOwn(ns.registrar.functions, imp.name) ? ns.registrar.functions[imp.name] : undefined;
+      return fn?.async === true;
+    });
+    if (isolation === "worker" || (isolation === undefined && timeoutMs !== undefined)) return "worker";
+    if (!needsAsync) {
+      if (isolation === "in-process" && timeoutMs !== undefined) {
+        throw new SandboxError("InvalidArgument", "timeoutMs bounds calls in a worker; it cannot be combined with isolation: \"in-process\"", { pluginId: this.id });
+      }
+      return "in-process";
+    }
+    if (jspi !== undefined) return "jspi";
+    if (isolation === "in-process") {
+      throw new SandboxError(
+        "InvalidArgument",
+        `plugin "${this.id}" imports async host functions, which need JSPI (Node >= 24, Deno >= 2.3) to run in-process; ` +
+          "load it without isolation: \"in-process\" to run it in a worker",
+        { pluginId: this.id },
+      );
+    }
+    return "worker";
+  }
+}
+
+/** The error a host-imposed stop stands for (proc_exit keeps its WASI unwind, which run() turns into an exit code). */
+function stopError(stop: Error, pluginId: string): Error {
+  if (stop instanceof SandboxError || exitCodeOf(stop) !== undefined) return stop;
+  return mapGuestError(stop, pluginId, TrapReason.None);
+}
+
+function emptyResult(exitCode: number): RunResult {
+  return { exitCode, stdout: new Uint8Array(0), stderr: new Uint8Array(0), stdoutTruncated: false, stderrTruncated: false };
+}
+
+const sharedVariants = new WeakMap<PreparedModule, { module: WebAssembly.Module; memories: ReturnType<typeof importMemoriesAsShared>["memories"] }>();
+
+/** The prepared module with its memories as shared imports, compiled once per prepared module. */
+function sharedVariant(prepared: PreparedModule, pluginId: string) {
+  let variant = sharedVariants.get(prepared);
+  if (variant === undefined) {
+    if (prepared.rewritten === undefined) {
+      throw new SandboxError("InvalidArgument", "a precompiled module cannot run in a worker: its memories cannot be shared with the host", { pluginId });
+    }
+    const { bytes, memories } = importMemoriesAsShared(prepared.rewritten);
+    variant = { module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), memories };
+    sharedVariants.set(prepared, variant);
+  }
+  return variant;
 }
 
 function createMemory(
   spec: { module: string; name: string; initial: number; maximum: number; shared: boolean },
   pluginId: string,
+  shared: boolean,
 ): WebAssembly.Memory {
   try {
-    return new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum, shared: spec.shared });
+    return new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum, shared: shared || spec.shared });
   } catch (err) {
     throw new SandboxError("MemoryLimit", `cannot create memory ${spec.module}.${spec.name} of ${spec.initial} pages: ${(err as Error).message}`, { pluginId, cause: err });
   }
-}
-
-function firstExportedMemory(instance: WebAssembly.Instance): WebAssembly.Memory | undefined {
-  const named = instance.exports.memory;
-  if (named instanceof WebAssembly.Memory) return named;
-  return Object.values(instance.exports).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
-}
-
-function instantiationError(err: unknown, pluginId: string): SandboxError {
-  if (err instanceof SandboxError) return err;
-  if (err instanceof WebAssembly.LinkError) {
-    return new SandboxError("InvalidModule", `plugin "${pluginId}" cannot be linked: ${err.message}`, { pluginId, cause: err });
-  }
-  return mapGuestError(err, pluginId, TrapReason.None);
 }

@@ -30,6 +30,11 @@ export interface PluginInfo {
   isCommand: boolean;
   /** True when fuel metering was injected. */
   metered: boolean;
+  /**
+   * Where its guest code runs: `"in-process"` (this thread, synchronous),
+   * `"jspi"` (this thread, suspending on async host functions) or `"worker"`.
+   */
+  mode: "in-process" | "jspi" | "worker";
   loadedAt: Date;
 }
 

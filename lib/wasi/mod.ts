@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { runStartWithoutWasi, WasiHost } from "./wasi_host.ts";
+export { exitCodeOf, runStartWithoutWasi, WasiHost } from "./wasi_host.ts";
 export type { CommandResult, Preopen, WasiHostOptions } from "./wasi_host.ts";
 export { memoryTree } from "./memory_tree.ts";
 export type { MemoryTreeOptions, TreeSpec } from "./memory_tree.ts";

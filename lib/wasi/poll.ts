@@ -76,14 +76,18 @@ export function pollImports(state: WasiState): Record<string, WasiFunction> {
         flags: 0,
       });
       for (const { sub, remaining } of clocks) if (remaining <= 0n) ready.push(clockEvent(sub));
+      const answer = () => {
+        ready.forEach((event, i) => writeEvent(state.memory, outPtr, i, event));
+        state.memory.setU32(neventsPtr, ready.length);
+        return defs.ERRNO_SUCCESS;
+      };
       if (ready.length === 0 && clocks.length > 0) {
         const soonest = clocks.reduce((min, c) => (c.remaining < min ? c.remaining : min), clocks[0]!.remaining);
-        state.sleep(soonest);
         for (const { sub, remaining } of clocks) if (remaining <= soonest) ready.push(clockEvent(sub));
+        const slept = state.sleep(soonest);
+        if (slept instanceof Promise) return slept.then(answer);
       }
-      ready.forEach((event, i) => writeEvent(state.memory, outPtr, i, event));
-      state.memory.setU32(neventsPtr, ready.length);
-      return defs.ERRNO_SUCCESS;
+      return answer();
     },
   };
 }

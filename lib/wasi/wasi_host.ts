@@ -53,6 +53,13 @@ export interface WasiHostOptions {
    * blocking the thread.
    */
   maxSleepMs?: number;
+  /**
+   * Sleep without holding the thread: `poll_oneoff` on a clock answers with
+   * a Promise that settles when the time has passed (the caller must be able
+   * to wait for it: the sandbox's JSPI and worker modes). Default false: the
+   * thread blocks, as a standalone WASI host does.
+   */
+  asyncSleep?: boolean;
 }
 
 const DEFAULT_OUTPUT_BYTES = 1 << 20;
@@ -132,8 +139,10 @@ export class WasiHost {
           throw new SandboxError("Timeout", `the guest asked to sleep past its ${maxSleepMs} ms budget`);
         }
         this.#sleptNs += ns;
+        const ms = Math.ceil(Number(ns) / 1e6);
         if (clock.advanceNs !== undefined) clock.advanceNs(ns);
-        else blockingSleep(Math.ceil(Number(ns) / 1e6));
+        else if (options.asyncSleep === true) return new Promise<void>((resolve) => setTimeout(resolve, ms));
+        else blockingSleep(ms);
       },
     };
     const raw: Record<string, WasiFunction> = {
@@ -220,6 +229,11 @@ export class WasiHost {
   }
 }
 
+/** The exit code when `err` is the unwind of WASI `proc_exit`, else undefined. */
+export function exitCodeOf(err: unknown): number | undefined {
+  return err instanceof WASIProcExit ? err.code : undefined;
+}
+
 /** How a command ended: its exit code and its output (as captured, within the cap). */
 export interface CommandResult {
   exitCode: number;
@@ -265,14 +279,20 @@ function encodeCString(text: string, what: string): Uint8Array {
  * (Timeout) unwind the guest, anything else is an I/O error for the guest.
  */
 function guard(fn: WasiFunction): (...args: never[]) => number {
-  const call = fn as (...args: unknown[]) => number | void;
-  return (...args: never[]) => {
-    try {
-      return call(...args) ?? defs.ERRNO_SUCCESS;
-    } catch (err) {
-      if (err instanceof WasiErrno) return err.errno;
-      if (err instanceof WASIProcExit || err instanceof SandboxError) throw err;
-      return defs.ERRNO_IO;
-    }
+  const call = fn as (...args: unknown[]) => number | void | Promise<number | void>;
+  const errnoOf = (err: unknown): number => {
+    if (err instanceof WasiErrno) return err.errno;
+    if (err instanceof WASIProcExit || err instanceof SandboxError) throw err;
+    return defs.ERRNO_IO;
   };
+  return ((...args: never[]) => {
+    try {
+      const result = call(...args);
+      // poll_oneoff with `asyncSleep` answers once the time has passed.
+      if (result instanceof Promise) return result.then((errno) => errno ?? defs.ERRNO_SUCCESS, errnoOf);
+      return result ?? defs.ERRNO_SUCCESS;
+    } catch (err) {
+      return errnoOf(err);
+    }
+  }) as (...args: never[]) => number;
 }

@@ -20,8 +20,9 @@ export interface WasiState {
   readonly clock: WasiClock;
   readonly random: RandomSource;
   /** Sleeps (or advances a fake clock) for `ns`. */
-  sleep(ns: bigint): void;
+  /** Lets `ns` of guest time pass: at once (deterministic clock), by blocking, or as a promise (`asyncSleep`). */
+  sleep(ns: bigint): void | Promise<void>;
 }
 
 /** A host function as the guest imports it: numbers/bigints in, errno out. */
-export type WasiFunction = (...args: never[]) => number | void;
+export type WasiFunction = (...args: never[]) => number | void | Promise<number | void>;
