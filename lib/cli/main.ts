@@ -48,6 +48,12 @@ run flags:
   --exec-env NAME          let the environment variable NAME through (repeatable)
   --exec-allow-network     let commands use the network (off: a fresh network namespace)
   --exec-isolation MODE    none|netns|bwrap|auto: how network isolation is enforced
+  --allow-http HOST[:PORT][,...]
+                           let the plugin make HTTP(S) requests to these hosts (grants network:http;
+                           *.example.com for subdomains; no port: 80/443 only; HOST:* any port)
+  --allow-http-private ADDR[/BITS][,...]
+                           also let it connect to these loopback/private/link-local addresses, which
+                           are refused otherwise (after DNS resolution), e.g. 127.0.0.1 or 10.0.0.0/8
   --stats                  print a summary on stderr at the end
   --stats-json FILE        write the summary as JSON
 

@@ -11,6 +11,8 @@ import { SandboxError } from "../errors.ts";
 import { DefaultHostContextProvider } from "../host/soch_provider.ts";
 import { defaultSandboxPolicy, validateSandboxPolicy } from "../exec/policy.ts";
 import type { NetworkIsolation, SandboxPolicy } from "../exec/policy.ts";
+import { defaultNetworkPolicy, validateNetworkPolicy } from "../net/policy.ts";
+import type { NetworkPolicy } from "../net/policy.ts";
 import { BUILTIN_CAPABILITIES, Capabilities, grant } from "../host/capabilities.ts";
 import type { CapabilityToken } from "../host/capabilities.ts";
 import { hostPlatform } from "../platform/host_platform.ts";
@@ -57,6 +59,8 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "exec-env": { kind: "list" },
   "exec-allow-network": { kind: "boolean" },
   "exec-isolation": { kind: "string" },
+  "allow-http": { kind: "list" },
+  "allow-http-private": { kind: "list" },
 };
 
 /** What a WASI command gets without asking, as with `wasmtime run` (plus `wasi:fs` for each `--dir`). */
@@ -84,13 +88,19 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
       "--allow sandbox:exec needs --allow-exec CMD[,CMD...] to name the commands the plugin may run",
     );
   }
-  // The exec token is the one --allow-exec describes; a bare one beside it would only add a deny-all policy.
-  const granted = allow.filter((name) => name !== Capabilities.SandboxExec);
+  const networkPolicy = networkPolicyFromFlags(args);
+  if (allow.includes(Capabilities.NetworkHttp) && !networkPolicy) {
+    // Like sandbox:exec: a bare network:http token carries the reach-nothing policy.
+    throw new SandboxError("InvalidArgument", "--allow network:http needs --allow-http HOST[:PORT][,...] to name the hosts the plugin may reach");
+  }
+  // The exec and network tokens are the ones their flags describe; bare ones beside them would only add deny-all policies.
+  const granted = allow.filter((name) => name !== Capabilities.SandboxExec && name !== Capabilities.NetworkHttp);
   const capabilities = capabilityTokens(granted, listFlag(args, "deny", true), dirs.length > 0);
   if (execPolicy) {
     validateSandboxPolicy(execPolicy);
     capabilities.push(grant(Capabilities.SandboxExec, execPolicy));
   }
+  if (networkPolicy) capabilities.push(grant(Capabilities.NetworkHttp, networkPolicy));
   const config: Partial<SandboxConfig> = {
     deterministic: args.flags.get("deterministic") === true,
     maxMemoryPages: memoryPagesFromFlags(args),
@@ -255,6 +265,26 @@ async function execPolicyFromFlags(args: ParsedArgs): Promise<SandboxPolicy | un
     }
     policy.networkIsolation = isolation as NetworkIsolation;
   }
+  return policy;
+}
+
+/**
+ * The `network:http` policy of `--allow-http HOST[:PORT],...` (http and
+ * https, the library's other defaults) and `--allow-http-private
+ * ADDR[/BITS],...`, or undefined without `--allow-http`.
+ *
+ * @throws {SandboxError} `InvalidArgument` for a bad host or address, or
+ * `--allow-http-private` alone.
+ */
+export function networkPolicyFromFlags(args: ParsedArgs): NetworkPolicy | undefined {
+  const hosts = listFlag(args, "allow-http", true);
+  const privateAddresses = listFlag(args, "allow-http-private", true);
+  if (hosts.length === 0) {
+    if (privateAddresses.length > 0) throw new SandboxError("InvalidArgument", "--allow-http-private only applies with --allow-http HOST[:PORT][,...]");
+    return undefined;
+  }
+  const policy: NetworkPolicy = { ...defaultNetworkPolicy(), allowedHosts: hosts, allowedSchemes: ["http", "https"], allowPrivate: privateAddresses };
+  validateNetworkPolicy(policy);
   return policy;
 }
 
