@@ -3,6 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
+import { SUBPATH_RUNTIME_NAMES } from "./_helpers/subpath_exports.ts";
 
 const root = new URL("../", import.meta.url);
 const read = (name: string) => JSON.parse(readFileSync(new URL(name, root), "utf8"));
@@ -32,13 +33,26 @@ test("each subpath points at the same file in both maps: the .ts source for Deno
   }
 });
 
-test("every deno.json export path loads on this runtime and exports something", async () => {
+test("every deno.json export path loads on this runtime and offers what the docs import from it", async () => {
   const deno: Record<string, string> = read("deno.json").exports;
+  assert.equal(Object.keys(deno).sort(), Object.keys(SUBPATH_RUNTIME_NAMES).sort());
   for (const [subpath, file] of Object.entries(deno)) {
     const module = await import(new URL(file, root).href);
-    assert.ok(Object.keys(module).length > 0, `${subpath} (${file}) has runtime exports`);
+    for (const name of SUBPATH_RUNTIME_NAMES[subpath]) assert.ok(name in module, `${subpath} (${file}) exports ${name}`);
   }
 });
+
+if ("Deno" in globalThis) {
+  test("Deno: every export resolves by package name through deno.json's map", async () => {
+    const { name, exports } = read("deno.json") as { name: string; exports: Record<string, string> };
+    for (const [subpath, file] of Object.entries(exports)) {
+      const specifier = subpath === "." ? name : `${name}${subpath.slice(1)}`;
+      const byName = await import(specifier);
+      const byPath = await import(new URL(file, root).href);
+      assert.is(byName, byPath, `${specifier} is ${file}`);
+    }
+  });
+}
 
 test("entry files only re-export", () => {
   for (const file of Object.values(read("deno.json").exports) as string[]) {
