@@ -33,6 +33,7 @@ run flags:
                            (defaults: wasi:args,env,stdio,clock,random,proc; wasi:fs with --dir)
   --fuel N                 CPU budget in fuel units (about one per operator); OutOfFuel when spent
   --max-stack-depth N      call-depth limit (StackOverflow beyond it)
+  --timeout MS             wall-clock limit of the run: the guest runs in a worker, terminated at the limit (Timeout)
   --max-memory SIZE        cap each linear memory, e.g. 512MiB or 1GiB (default 256MiB)
   --max-memory-pages N     the same cap in 64 KiB pages
   --cache-dir DIR          keep rewritten (metered) modules on disk; DIR must be trusted

@@ -48,6 +48,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   fuel: { kind: "string" },
   "cache-dir": { kind: "string" },
   "max-output-bytes": { kind: "string" },
+  timeout: { kind: "string" },
   audit: { kind: "string" },
   soch: { kind: "string" },
   invoke: { kind: "string" },
@@ -112,9 +113,10 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   };
 
   await refuseOverlappingDirs(dirs);
+  const { fs } = await hostPlatform();
   const mounts: Array<{ guestPath: string; mount: HostMount }> = [];
   for (const dir of dirs) {
-    mounts.push({ guestPath: dir.guestPath, mount: await mountHostDirectory(dir.hostPath, { readOnly: dir.readOnly }) });
+    mounts.push({ guestPath: dir.guestPath, mount: await mountHostDirectory(dir.hostPath, { fs, readOnly: dir.readOnly }) });
   }
   const preopens: Preopen[] = mounts.map(({ guestPath, mount }) => ({ guestPath, dir: mount.dir }));
   const stdinPath = stringFlag(args, "stdin");
@@ -135,6 +137,8 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     : undefined;
   const runtime = new WasmSandboxRuntime({ ...config, audit, provider });
   const started = performance.now();
+  const timeoutMs = integerFlag(args, "timeout");
+  if (timeoutMs === 0) throw new SandboxError("InvalidArgument", "--timeout must be a positive number of milliseconds");
   const plugin = await runtime.loadPlugin(baseName(file), file, {
     capabilities,
     wasi: {
@@ -146,6 +150,8 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
       onStderr: (chunk) => void terminal.writeErr(chunk),
       captureOutput: false,
     },
+    // A wall-clock limit runs the guest in a worker that is terminated when it passes (docs/ISOLATION.md).
+    isolation: timeoutMs === undefined ? undefined : { timeoutMs },
     // A refused sandbox_exec is only -2 to the guest: the person running the CLI is told why.
     onExec: (e) => {
       if (e.outcome !== "ran") void terminal.writeErr(`wasm-sandbox: sandbox_exec "${e.command}" ${e.outcome}: ${e.reason}\n`);
@@ -252,8 +258,8 @@ async function execPolicyFromFlags(args: ParsedArgs): Promise<SandboxPolicy | un
   policy.maxExecutionTimeMs = integerFlag(args, "exec-timeout") ?? policy.maxExecutionTimeMs;
   policy.maxOutputBytes = integerFlag(args, "exec-max-output") ?? policy.maxOutputBytes;
   // Explicitly allowing commands without --exec-cwd means: run them in the current directory.
-  const { fs, cwd } = await hostPlatform();
-  policy.workingDirectory = await fs.realPath(stringFlag(args, "exec-cwd") ?? cwd()).catch(() => {
+  const { fs } = await hostPlatform();
+  policy.workingDirectory = await fs.realPath(stringFlag(args, "exec-cwd") ?? fs.cwd()).catch(() => {
     throw new SandboxError("NotFound", `--exec-cwd ${stringFlag(args, "exec-cwd")} does not exist`);
   });
   policy.environmentWhitelist = listFlag(args, "exec-env", true);
