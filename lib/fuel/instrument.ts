@@ -19,15 +19,16 @@
  */
 import { SandboxError } from "../errors.ts";
 import { skipConstExpr } from "../wasm/const_expr.ts";
-import { isUnsupportedFeature, unsupportedFeature } from "../wasm/feature_error.ts";
-import { type RawLimits, readLimits } from "../wasm/limits.ts";
+import { isUnsupportedFeature } from "../wasm/feature_error.ts";
+import { isSummaryOf, type ModuleSummary, summarizeModule } from "../wasm/module_summary.ts";
 import { WasmReader } from "../wasm/reader.ts";
-import { readSections, type SectionHeader, SectionId, WASM_PREAMBLE } from "../wasm/sections.ts";
+import { type SectionHeader, SectionId, sectionRank, WASM_PREAMBLE } from "../wasm/sections.ts";
 import { assertValidModule } from "../wasm/validate.ts";
-import { encodeValType, type FuncType, readRefType, readTypeEntry, readValType } from "../wasm/value_types.ts";
+import { encodeValType, type FuncType, readRefType, readValType } from "../wasm/value_types.ts";
 import { WasmWriter } from "../wasm/writer.ts";
 import { BodyRewriter, type FunctionShape } from "./_body_rewriter.ts";
 import { type CostTable, resolveCosts } from "./cost_table.ts";
+import { layoutOf } from "./_layout.ts";
 import { copyMemoryType, copyTableType, type LimitCaps, planLimits } from "./_limits.ts";
 
 export type { CostTable } from "./cost_table.ts";
@@ -112,153 +113,20 @@ export interface InstrumentOptions {
    * true). `false` gives one charge per segment, for comparison.
    */
   mergeSegments?: boolean;
+  /**
+   * The {@linkcode summarizeModule} result of these same, unchanged bytes
+   * (the same `Uint8Array` object), when the caller has already made it:
+   * the rewriter then works from it instead of parsing the sections again.
+   * A summary of any other object is refused with `InvalidArgument`.
+   */
+  summary?: ModuleSummary;
 }
-
-interface ModuleLayout {
-  types: FuncType[];
-  /** Type index of each module-defined function. */
-  functionTypes: number[];
-  importedFunctions: number;
-  importedGlobals: number;
-  definedGlobals: number;
-  exportNames: Set<string>;
-  hasMemoryOrTableImport: boolean;
-  /** The start function's index, when the module has one. */
-  startFunction: number | undefined;
-  /** Limits of every memory and every table, imports first (index order). */
-  memories: RawLimits[];
-  tables: RawLimits[];
-}
-
-const SECTION_RANK_GLOBAL = 7;
-const SECTION_RANK_EXPORT = 8;
-const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
 
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new SandboxError("InvalidArgument", `${name} must be an integer between ${min} and ${max}, got ${value}`);
   }
-}
-
-function readLayout(bytes: Uint8Array, sections: SectionHeader[]): ModuleLayout {
-  const layout: ModuleLayout = {
-    types: [],
-    functionTypes: [],
-    importedFunctions: 0,
-    importedGlobals: 0,
-    definedGlobals: 0,
-    exportNames: new Set(),
-    hasMemoryOrTableImport: false,
-    startFunction: undefined,
-    memories: [],
-    tables: [],
-  };
-  const reader = new WasmReader(bytes);
-  for (const section of sections) {
-    reader.offset = section.start;
-    reader.end = section.end;
-    const what = `section ${section.id}`;
-    switch (section.id) {
-      case SectionId.Type:
-        reader.withEnd(section.end, what, () => {
-          const count = reader.readCount(1);
-          for (let i = 0; i < count; i++) layout.types.push(readTypeEntry(reader));
-        });
-        break;
-      case SectionId.Import:
-        reader.withEnd(section.end, what, () => {
-          const count = reader.readCount(4);
-          for (let i = 0; i < count; i++) {
-            reader.readName();
-            reader.readName();
-            const at = reader.offset;
-            const kind = reader.readU8();
-            if (kind === 0) {
-              reader.readU32();
-              layout.importedFunctions++;
-            } else if (kind === 1) {
-              readRefType(reader);
-              const limits = readLimits(reader, "table");
-              if (limits.is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
-              layout.tables.push(limits);
-              layout.hasMemoryOrTableImport = true;
-            } else if (kind === 2) {
-              const limits = readLimits(reader, "memory");
-              if (limits.is64) throw unsupportedFeature("memory64", at);
-              layout.memories.push(limits);
-              layout.hasMemoryOrTableImport = true;
-            } else if (kind === 3) {
-              readValType(reader);
-              reader.readU8();
-              layout.importedGlobals++;
-            } else if (kind === 4) {
-              reader.readU8();
-              reader.readU32();
-            } else {
-              throw reader.error(`unknown import kind ${kind}`, at);
-            }
-          }
-        });
-        break;
-      case SectionId.Function:
-        reader.withEnd(section.end, what, () => {
-          const count = reader.readCount(1);
-          for (let i = 0; i < count; i++) {
-            const at = reader.offset;
-            const index = reader.readU32();
-            if (index >= layout.types.length) throw reader.error(`function type index ${index} is out of range`, at);
-            layout.functionTypes.push(index);
-          }
-        });
-        break;
-      case SectionId.Table:
-        reader.withEnd(section.end, what, () => {
-          const count = reader.readCount(3);
-          for (let i = 0; i < count; i++) {
-            const at = reader.offset;
-            const withInit = reader.peekU8() === 0x40;
-            if (withInit) reader.skip(2);
-            readRefType(reader);
-            const limits = readLimits(reader, "table");
-            if (limits.is64) throw unsupportedFeature("memory64 (64-bit tables)", at);
-            layout.tables.push(limits);
-            if (withInit) skipConstExpr(reader);
-          }
-        });
-        break;
-      case SectionId.Memory:
-        reader.withEnd(section.end, what, () => {
-          const count = reader.readCount(2);
-          for (let i = 0; i < count; i++) {
-            const at = reader.offset;
-            const limits = readLimits(reader, "memory");
-            if (limits.is64) throw unsupportedFeature("memory64", at);
-            layout.memories.push(limits);
-          }
-        });
-        break;
-      case SectionId.Global:
-        layout.definedGlobals = reader.readCount(3);
-        break;
-      case SectionId.Start:
-        layout.startFunction = reader.readU32();
-        break;
-      case SectionId.Export:
-        reader.withEnd(section.end, what, () => {
-          const count = reader.readCount(3);
-          for (let i = 0; i < count; i++) {
-            layout.exportNames.add(reader.readName());
-            reader.readU8();
-            reader.readU32();
-          }
-        });
-        break;
-      default:
-        break;
-    }
-  }
-  return layout;
 }
 
 /**
@@ -299,7 +167,11 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): U
     initialFuel,
     mergeSegments: options.mergeSegments ?? true,
     exportStart: options.exportStart ?? false,
+    summary: options.summary,
   };
+  if (options.summary !== undefined && !isSummaryOf(options.summary, wasm)) {
+    throw new SandboxError("InvalidArgument", "options.summary must be summarizeModule() of the very bytes passed to instrument()");
+  }
   checkInput(input, settings);
   const output = rewriteChecked(input, settings);
   if (options.validate !== false) checkOutput(output);
@@ -356,11 +228,13 @@ interface RewriteSettings {
   initialFuel: bigint;
   mergeSegments: boolean;
   exportStart: boolean;
+  /** The input's summary, when the caller made it; otherwise the rewriter makes it. */
+  summary: ModuleSummary | undefined;
 }
 
 function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array {
-  const sections = readSections(bytes);
-  const layout = readLayout(bytes, sections);
+  const layout = layoutOf(settings.summary ?? summarizeModule(bytes));
+  const sections = layout.sections;
   const instrumentCode = settings.meterFuel || settings.maxStackDepth !== undefined;
   const capLimits = settings.caps.maxMemoryPages !== undefined || settings.caps.maxTableElements !== undefined;
   const shares = planLimits(layout.memories, layout.tables, settings.caps);
@@ -456,15 +330,15 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
   let codeSizeAt = 0;
 
   for (const s of sections) {
-    const rank = RANK[s.id] ?? 0;
-    if (!globalsWritten && rank > SECTION_RANK_GLOBAL) {
+    const rank = sectionRank(s.id);
+    if (!globalsWritten && rank > sectionRank(SectionId.Global)) {
       section(SectionId.Global, () => {
         out.writeU32(3);
         writeInjectedGlobals();
       });
       globalsWritten = true;
     }
-    if (!exportsWritten && rank > SECTION_RANK_EXPORT) {
+    if (!exportsWritten && rank > sectionRank(SectionId.Export)) {
       section(SectionId.Export, () => {
         out.writeU32(injectedExports.length);
         writeInjectedExports();

@@ -2,7 +2,10 @@
  * What the runtime needs to know about a module before instantiating it —
  * imports (with memory/table limits and function signatures), exports,
  * module-defined memories and tables, and whether it has a start function —
- * read in one bounded pass without compiling anything.
+ * read in one bounded pass without compiling anything. The same summary also
+ * carries what the fuel rewriter needs (the section framing, the types, each
+ * defined function's type, the global count and the start function), so a
+ * module that is both checked and rewritten is parsed once.
  *
  * @module
  */
@@ -15,7 +18,7 @@ import {
   type TableLimits,
 } from "./limits.ts";
 import { WasmReader } from "./reader.ts";
-import { readSections, SectionId } from "./sections.ts";
+import { readSections, type SectionHeader, SectionId } from "./sections.ts";
 import { type FuncType, readTypeEntry, readValType, type ValType } from "./value_types.ts";
 
 export type { MemoryLimits, TableLimits } from "./limits.ts";
@@ -59,6 +62,36 @@ export interface ModuleSummary {
   tables: TableLimits[];
   /** True when the module has a start function, which runs while instantiating. */
   hasStart: boolean;
+  /** The start function's index, when the module has one. */
+  startFunction?: number;
+  /** Every section in module order (framing only), as {@linkcode readSections} found them. */
+  sections: readonly SectionHeader[];
+  /** The type section's function types, in type-index order. */
+  types: FuncType[];
+  /** The type index of each function the module defines, in function-index order (after the imported ones). */
+  functionTypes: number[];
+  /** How many globals the module defines (imported ones are in `imports`). */
+  definedGlobals: number;
+}
+
+/** The bytes each summary was read from, so a consumer can check it was given the summary of its own input. */
+const sources = new WeakMap<ModuleSummary, Uint8Array>();
+
+/**
+ * True when `summary` is the {@linkcode summarizeModule} result of this very
+ * `bytes` object (not merely of equal bytes): the fuel rewriter takes a
+ * summary only under this condition, since a summary of another module would
+ * give its injected globals the wrong indices.
+ *
+ * @example
+ * ```ts
+ * const summary = summarizeModule(bytes);
+ * isSummaryOf(summary, bytes); // true
+ * isSummaryOf(summary, bytes.slice()); // false
+ * ```
+ */
+export function isSummaryOf(summary: ModuleSummary, bytes: Uint8Array): boolean {
+  return sources.get(summary) === bytes;
 }
 
 function readKind(reader: WasmReader): ExternalKind {
@@ -149,9 +182,10 @@ function readExports(reader: WasmReader): ExportSummary[] {
 }
 
 /**
- * Summarises a module: imports, exports, defined memories and tables, start.
- * Parses the type, import, function, table, memory, tag, global, export and
- * start sections, and skips the others by their size.
+ * Summarises a module: imports, exports, defined memories and tables, start,
+ * and the layout the fuel rewriter works from. Parses the type, import,
+ * function, table, memory, tag, global, export and start sections, and skips
+ * the others by their size.
  *
  * Throws `SandboxError("InvalidModule")` with the byte offset for anything
  * malformed (bad magic or version, truncation, overlong LEB128, a section that
@@ -167,7 +201,9 @@ function readExports(reader: WasmReader): ExportSummary[] {
  */
 export function summarizeModule(bytes: Uint8Array): ModuleSummary {
   try {
-    return summarize(bytes);
+    const summary = summarize(bytes);
+    sources.set(summary, bytes);
+    return summary;
   } catch (err) {
     if (err instanceof SandboxError) throw err;
     // A bug here must still surface as the documented error, never a TypeError.
@@ -176,10 +212,21 @@ export function summarizeModule(bytes: Uint8Array): ModuleSummary {
 }
 
 function summarize(bytes: Uint8Array): ModuleSummary {
-  const summary: ModuleSummary = { imports: [], exports: [], memories: [], tables: [], hasStart: false };
+  const sections = readSections(bytes);
   const types: FuncType[] = [];
+  const summary: ModuleSummary = {
+    imports: [],
+    exports: [],
+    memories: [],
+    tables: [],
+    hasStart: false,
+    sections,
+    types,
+    functionTypes: [],
+    definedGlobals: 0,
+  };
   const reader = new WasmReader(bytes);
-  for (const section of readSections(bytes)) {
+  for (const section of sections) {
     reader.offset = section.start;
     reader.end = section.end;
     const what = `section ${section.id}`;
@@ -200,7 +247,9 @@ function summarize(bytes: Uint8Array): ModuleSummary {
           const count = reader.readCount(1);
           for (let i = 0; i < count; i++) {
             const at = reader.offset;
-            lookupType(reader, types, reader.readU32(), at);
+            const index = reader.readU32();
+            lookupType(reader, types, index, at);
+            summary.functionTypes.push(index);
           }
         });
         break;
@@ -232,6 +281,7 @@ function summarize(bytes: Uint8Array): ModuleSummary {
             readGlobalType(reader);
             skipConstExpr(reader);
           }
+          summary.definedGlobals = count;
         });
         break;
       case SectionId.Export:
@@ -240,7 +290,7 @@ function summarize(bytes: Uint8Array): ModuleSummary {
         });
         break;
       case SectionId.Start:
-        reader.withEnd(section.end, what, () => reader.readU32());
+        summary.startFunction = reader.withEnd(section.end, what, () => reader.readU32());
         summary.hasStart = true;
         break;
       default:

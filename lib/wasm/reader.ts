@@ -16,7 +16,9 @@ import {
   skipLeb,
 } from "./leb128.ts";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: it is part of the name (the engine keeps
+// it too), and dropping it would make "\uFEFFx" read as "x".
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Reads primitives of the binary format. `offset` is absolute in `bytes`;

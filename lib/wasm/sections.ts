@@ -46,6 +46,21 @@ const SECTION_RANK: Record<number, number> = {
   11: 13,
 };
 
+/**
+ * Where a section of id `id` stands in the order the spec requires (1 for
+ * the type section up to 13 for the data section); 0 for a custom section,
+ * which may appear anywhere. A writer that adds a section uses this to put it
+ * in its place.
+ *
+ * @example
+ * ```ts
+ * sectionRank(SectionId.Tag) < sectionRank(SectionId.Global); // true
+ * ```
+ */
+export function sectionRank(id: number): number {
+  return SECTION_RANK[id] ?? 0;
+}
+
 /** One section: its id and where its header and content lie in the module. */
 export interface SectionHeader {
   id: number;
@@ -97,8 +112,8 @@ export function readSections(bytes: Uint8Array): SectionHeader[] {
       throw reader.error(`section ${id} declares ${size} bytes but only ${reader.remaining} remain`, headerStart);
     }
     if (id !== SectionId.Custom) {
-      const rank = SECTION_RANK[id];
-      if (rank === undefined) throw reader.error(`unknown section id ${id}`, headerStart);
+      const rank = sectionRank(id);
+      if (rank === 0) throw reader.error(`unknown section id ${id}`, headerStart);
       if (rank <= lastRank) throw reader.error(`section ${id} is duplicated or out of order`, headerStart);
       lastRank = rank;
     }

@@ -449,4 +449,39 @@ test("exportStart: the start section becomes an export the host runs on its own 
   assert.is(g.value, 7);
 });
 
+
+test("a summary made by the caller gives the same rewrite; a summary of other bytes is refused", async () => {
+  const bytes = await wat(`(module
+    (import "env" "m" (memory 1))
+    (global $g (mut i32) (i32.const 0))
+    (func $start)
+    (func (export "run") (param i32) (result i32)
+      (loop (br_if 0 (i32.eqz (local.get 0))))
+      (global.get $g))
+    (start $start))`);
+  const options: InstrumentOptions = { maxStackDepth: 100, maxMemoryPages: 4, exportStart: true };
+  const summary = summarizeModule(bytes);
+  assert.equal(instrument(bytes, { ...options, summary }), instrument(bytes, options));
+  // A summary of equal bytes in another array is not trusted: the rewriter
+  // cannot tell it from a summary of different bytes.
+  try {
+    instrument(bytes.slice(), { ...options, summary });
+    assert.unreachable();
+  } catch (err) {
+    assert.ok(isSandboxError(err, "InvalidArgument"), String(err));
+  }
+});
+
+test("an imported 64-bit memory is refused by name", () => {
+  // Import section: "e" "m" memory, flags 0x04 (64-bit, no max), min 1.
+  const bytes = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2, 8, 1, 1, 0x65, 1, 0x6d, 2, 0x04, 1]);
+  try {
+    instrument(bytes);
+    assert.unreachable();
+  } catch (err) {
+    assert.ok(isSandboxError(err, "InvalidModule"), String(err));
+    assert.match((err as Error).message, /memory64.*does not support/);
+  }
+});
+
 test.run();

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { isSandboxError } from "../../lib/errors.ts";
-import { summarizeModule } from "../../lib/wasm/module_summary.ts";
+import { isSummaryOf, summarizeModule } from "../../lib/wasm/module_summary.ts";
 import { wat } from "../_helpers/wat.ts";
 
 function invalid(bytes: Uint8Array): { message: string; offset: number | undefined } {
@@ -55,6 +55,45 @@ test("summarizeModule() lists exports, defined memories and tables, and the star
   ]);
   assert.equal(summary.tables, [{ min: 2, max: 8, elementType: "externref", table64: false }]);
   assert.is(summary.hasStart, true);
+});
+
+test("summarizeModule() tells a name with a byte order mark from the same name without", async () => {
+  // WAT string escapes: \\ef\\bb\\bf is U+FEFF in UTF-8.
+  const bytes = await wat(`(module
+    (import "env" "\\ef\\bb\\bflog" (func))
+    (func (export "\\ef\\bb\\bf"))
+    (func (export "")))`);
+  const summary = summarizeModule(bytes);
+  assert.equal(summary.exports.map((e) => e.name), ["\uFEFF", ""]);
+  assert.is(summary.imports[0]!.name, "\uFEFFlog");
+});
+
+test("summarizeModule() gives the rewriter's layout: sections, types, function types, globals, start", async () => {
+  const bytes = await wat(`(module
+    (type $v (func))
+    (type $ii (func (param i32) (result i32)))
+    (import "env" "f" (func (type $ii)))
+    (import "env" "g" (global i32))
+    (global i64 (i64.const 1))
+    (global (mut i32) (i32.const 2))
+    (func $start (type $v))
+    (func (type $ii) local.get 0)
+    (start $start))`);
+  const summary = summarizeModule(bytes);
+  assert.equal(summary.types, [{ params: [], results: [] }, { params: ["i32"], results: ["i32"] }]);
+  assert.equal(summary.functionTypes, [0, 1]);
+  assert.is(summary.definedGlobals, 2);
+  assert.is(summary.startFunction, 1);
+  assert.equal(summary.sections.map((s) => s.id).filter((id) => id !== 0), [1, 2, 3, 6, 8, 10]);
+  assert.is(summary.sections.at(-1)!.end, bytes.length);
+});
+
+test("isSummaryOf() holds for the summarised bytes object only", async () => {
+  const bytes = await wat(`(module)`);
+  const summary = summarizeModule(bytes);
+  assert.ok(isSummaryOf(summary, bytes));
+  assert.not.ok(isSummaryOf(summary, bytes.slice()));
+  assert.not.ok(isSummaryOf({ ...summary }, bytes));
 });
 
 test("summarizeModule() reports a memory without a maximum as such", async () => {

@@ -18,6 +18,13 @@ test("readName() rejects invalid UTF-8 at the name's offset", () => {
   assert.is(invalidAt(() => reader.readName()), 1);
 });
 
+test("readName() keeps a leading byte order mark, as the engine does", () => {
+  // "\uFEFF" alone and "\uFEFFa": both are names of their own, never "" or "a".
+  const reader = new WasmReader(new Uint8Array([0x03, 0xef, 0xbb, 0xbf, 0x04, 0xef, 0xbb, 0xbf, 0x61]));
+  assert.is(reader.readName(), "\uFEFF");
+  assert.is(reader.readName(), "\uFEFFa");
+});
+
 test("readName() rejects a length that runs past the end", () => {
   const reader = new WasmReader(new Uint8Array([0x05, 0x61]));
   assert.is(invalidAt(() => reader.readName()), 1);
