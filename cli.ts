@@ -6,9 +6,9 @@
  * @module
  */
 import { main } from "./lib/cli/main.ts";
-import { currentTerminal } from "./lib/cli/terminal.ts";
+import { hostPlatform } from "./lib/platform/host_platform.ts";
 
 const VERSION = "0.1.0";
 
-const terminal = await currentTerminal();
+const { terminal } = await hostPlatform();
 await terminal.exit(await main(terminal, VERSION));

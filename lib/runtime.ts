@@ -38,6 +38,8 @@ import { isolationSettings, startIsolatedSandbox } from "./isolation/isolated_sa
 import type { PluginInfo, SandboxRuntimeStats } from "./sandbox/types.ts";
 import { describeCompiled, prepareModule, prepareOptionsFrom, prepareOptionsKey } from "./module/prepare.ts";
 import { RewriteDiskCache } from "./module/disk_cache.ts";
+import { hostPlatform } from "./platform/host_platform.ts";
+import type { HostFileSystem } from "./platform/types.ts";
 import { sha256Hex } from "./module/sha256.ts";
 
 /**
@@ -86,10 +88,11 @@ export class WasmSandboxRuntime {
       const logGate = new GuestLogGate();
       const execState = createExecState();
       validateExecGrants(options.capabilities ?? []);
-      const loaded = await loadSource(source, settings.maxModuleBytes);
+      const { fs } = await hostPlatform();
+      const loaded = await loadSource(source, { maxBytes: settings.maxModuleBytes, fs });
       const prepared = loaded.kind === "module"
         ? this.#acceptPrecompiled(loaded.module, settings)
-        : await this.#prepare(loaded.bytes, settings);
+        : await this.#prepare(loaded.bytes, settings, fs);
       const usesWasi = prepared.imports.some((i) => i.module === WASI_PREVIEW1);
       const audit = settings.audit === false ? undefined : settings.audit ?? this.audit;
       // Open the audit sinks before any guest code runs, so records can be written synchronously (docs/AUDIT.md).
@@ -159,11 +162,11 @@ export class WasmSandboxRuntime {
     };
   }
 
-  async #prepare(bytes: Uint8Array, settings: SandboxConfig): Promise<PreparedModule> {
+  async #prepare(bytes: Uint8Array, settings: SandboxConfig, fs: HostFileSystem): Promise<PreparedModule> {
     const options = prepareOptionsFrom(settings);
     const hash = await sha256Hex(bytes);
     const key = `${hash}:${prepareOptionsKey(options)}`;
-    const diskCache = settings.cacheDir === undefined ? undefined : new RewriteDiskCache(settings.cacheDir);
+    const diskCache = settings.cacheDir === undefined ? undefined : new RewriteDiskCache(settings.cacheDir, fs);
     return await this.#cache.get(key, () =>
       prepareModule(bytes, hash, options, diskCache && ((rewrite) => diskCache.get(key, rewrite))));
   }

@@ -6,6 +6,7 @@
  */
 import { SandboxError } from "../errors.ts";
 import { loadSource } from "../module/source.ts";
+import { hostPlatform } from "../platform/host_platform.ts";
 import { defaultSandboxConfig } from "../config.ts";
 import { reportModule } from "../module/report.ts";
 import type { ModuleReport } from "../module/report.ts";
@@ -19,7 +20,8 @@ export async function inspectCommand(argv: readonly string[], terminal: Terminal
   if (file === undefined || args.positionals.length > 1) {
     throw new SandboxError("InvalidArgument", "inspect takes one .wasm file: wasm-sandbox inspect [--json] FILE.wasm");
   }
-  const loaded = await loadSource(file, defaultSandboxConfig().maxModuleBytes);
+  const { fs } = await hostPlatform();
+  const loaded = await loadSource(file, { maxBytes: defaultSandboxConfig().maxModuleBytes, fs });
   if (loaded.kind !== "bytes") throw new SandboxError("InvalidArgument", "inspect needs module bytes");
   const report = reportModule(loaded.bytes);
   await terminal.writeOut(args.flags.get("json") ? JSON.stringify(report, null, 2) + "\n" : formatReport(file, report));

@@ -32,7 +32,8 @@ export async function instrumentCommand(argv: readonly string[], terminal: Termi
   if (input === undefined || output === undefined || args.positionals.length > 1) {
     throw new SandboxError("InvalidArgument", "usage: wasm-sandbox instrument [flags] IN.wasm -o OUT.wasm");
   }
-  const loaded = await loadSource(input, defaultSandboxConfig().maxModuleBytes);
+  const { fs } = await hostPlatform();
+  const loaded = await loadSource(input, { maxBytes: defaultSandboxConfig().maxModuleBytes, fs });
   if (loaded.kind !== "bytes") throw new SandboxError("InvalidArgument", "instrument needs module bytes");
   const started = performance.now();
   // The runtime's own defaults and rewrite function: the output is exactly what `run` would execute.
@@ -46,7 +47,6 @@ export async function instrumentCommand(argv: readonly string[], terminal: Termi
   assertValidModule(loaded.bytes);
   const rewritten = rewriteModule(loaded.bytes, prepareOptionsFrom(config, args.flags.get("no-fuel") !== true));
   const elapsedMs = performance.now() - started;
-  const { fs } = await hostPlatform();
   await fs.writeFile(output, rewritten);
   await terminal.writeErr(
     `${input}: ${loaded.bytes.byteLength} → ${rewritten.byteLength} bytes ` +

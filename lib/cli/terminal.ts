@@ -1,6 +1,7 @@
 /**
  * The CLI's view of its process — arguments, output streams, exit — behind
- * one interface with a Node and a Deno implementation.
+ * one interface, implemented in `lib/platform/{deno,node}/terminal.ts` and
+ * reached through `hostPlatform().terminal`.
  *
  * @module
  */
@@ -13,12 +14,4 @@ export interface Terminal {
   writeErr(data: Uint8Array | string): Promise<void>;
   /** Ends the process once pending output has been written. */
   exit(code: number): Promise<never>;
-}
-
-/** The terminal of the running runtime. */
-export async function currentTerminal(): Promise<Terminal> {
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  return isDeno
-    ? (await import("./terminal_deno.ts")).denoTerminal()
-    : (await import("./terminal_node.ts")).nodeTerminal();
 }

@@ -1,8 +1,9 @@
 /**
  * The one interface behind which every Node/Deno difference in running host
- * commands lives. The exec core (policy, resolution, environment, caps)
- * receives a {@linkcode CommandRunner} and never imports `node:child_process`
- * or touches `Deno` itself.
+ * commands lives, implemented in `lib/platform/{deno,node}/commands.ts`. The
+ * exec core (policy, resolution, environment, caps) receives a
+ * {@linkcode CommandRunner} — and the host file system for path questions —
+ * and never imports `node:child_process` or touches `Deno` itself.
  *
  * A runner is deliberately dumb: it starts exactly the executable path and
  * argument vector it is given (never through a shell), with exactly the
@@ -11,6 +12,7 @@
  *
  * @module
  */
+import type { HostFileSystem } from "../platform/types.ts";
 
 /** What to start. Every field is final: the runner adds nothing. */
 export interface SpawnSpec {
@@ -65,22 +67,20 @@ export interface SpawnedCommand {
   killTree(): void;
 }
 
-/** What a path names, following symlinks. */
-export interface PathInfo {
-  kind: "file" | "dir" | "other";
-  /** Some execute bit is set (meaningful for files). */
-  executable: boolean;
-}
-
-/** Everything runtime-specific that command execution needs. */
+/** Starting host processes: what command execution needs besides the file system. */
 export interface CommandRunner {
-  readonly name: "node" | "deno";
   /** Starts a command. Rejects (with the runtime's error) when it cannot start. */
   spawn(spec: SpawnSpec): Promise<SpawnedCommand>;
-  /** The canonical absolute path, symlinks resolved, or `undefined` when it does not exist. */
-  realPath(path: string): Promise<string | undefined>;
-  /** Facts about `path` (symlinks followed), or `undefined` when it does not exist. */
-  pathInfo(path: string): Promise<PathInfo | undefined>;
   /** A copy of the host process's environment. */
   hostEnv(): Record<string, string>;
+}
+
+/**
+ * What command execution needs from the host: a runner to start processes
+ * and the file system to answer path questions (real paths, executables,
+ * directories). A `HostPlatform` is one.
+ */
+export interface ExecHost {
+  readonly commands: CommandRunner;
+  readonly fs: HostFileSystem;
 }

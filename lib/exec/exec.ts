@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { CommandRunner } from "./command_runner.ts";
+import { hostPlatform } from "../platform/host_platform.ts";
+import type { ExecHost } from "./command_runner.ts";
 import { buildEnvironment } from "./environment.ts";
 import { probeIsolation } from "./isolation.ts";
 import type { ExecOutcome, ExecResponse } from "./outcome.ts";
@@ -16,7 +17,6 @@ import { validateExecRequest } from "./request.ts";
 import type { ExecRequest } from "./request.ts";
 import { commandRefusal, resolveCommand } from "./resolve_command.ts";
 import { runProcess } from "./run_process.ts";
-import { commandRunner } from "./runner.ts";
 import type { ExecReservation, ExecState } from "./state.ts";
 import { resolveWorkingDirectory } from "./working_directory.ts";
 import { wrapCommand } from "./wrap_command.ts";
@@ -26,29 +26,29 @@ function denied(reason: string): ExecOutcome {
 }
 
 /**
- * Runs a validated request under a validated policy with `runner`, without
+ * Runs a validated request under a validated policy on `host`, without
  * counting it. This is the part the exec worker runs; most hosts want
  * {@linkcode exec} or `execSync` instead.
  */
 export async function execApproved(
   request: ExecRequest,
   policy: SandboxPolicy,
-  runner: CommandRunner,
+  host: ExecHost,
 ): Promise<ExecOutcome> {
-  const dir = await resolveWorkingDirectory(runner, policy.workingDirectory, request.cwd);
+  const dir = await resolveWorkingDirectory(host.fs, policy.workingDirectory, request.cwd);
   if ("refusal" in dir) return denied(dir.refusal);
 
-  const executable = await resolveCommand(runner, request.command, policy, dir.cwd);
+  const executable = await resolveCommand(host.fs, request.command, policy, dir.cwd);
   if (executable === undefined) {
     return denied(`command "${request.command}" was not found as an executable file on the policy's search path`);
   }
-  const refusal = await commandRefusal(runner, executable, request.command, policy);
+  const refusal = await commandRefusal(host.fs, executable, request.command, policy);
   if (refusal !== undefined) return denied(refusal);
 
-  const environment = buildEnvironment(policy, runner.hostEnv(), request.env);
+  const environment = buildEnvironment(policy, host.commands.hostEnv(), request.env);
   if ("refusal" in environment) return denied(environment.refusal);
 
-  const support = await probeIsolation(runner);
+  const support = await probeIsolation(host);
   const wrapped = wrapCommand(
     { executable, args: request.args, env: environment.env, cwd: dir.cwd, root: dir.root },
     policy,
@@ -57,7 +57,7 @@ export async function execApproved(
   if ("refusal" in wrapped) return denied(wrapped.refusal);
 
   const timeoutMs = Math.min(request.timeoutMs ?? policy.maxExecutionTimeMs, policy.maxExecutionTimeMs);
-  const result = await runProcess(runner, wrapped.spec, {
+  const result = await runProcess(host.commands, wrapped.spec, {
     timeoutMs,
     maxOutputBytes: policy.maxOutputBytes,
     stdin: request.stdin === undefined ? undefined : new TextEncoder().encode(request.stdin),
@@ -96,7 +96,7 @@ export async function execApproved(
 export async function exec(request: ExecRequest, policy: SandboxPolicy, state: ExecState): Promise<ExecOutcome> {
   const admitted = admitRequest(request, policy, state);
   if ("kind" in admitted) return admitted;
-  const outcome = await execApproved(admitted.checked, policy, await commandRunner());
+  const outcome = await execApproved(admitted.checked, policy, await hostPlatform());
   if (outcome.kind !== "ran") admitted.reservation.release();
   return outcome;
 }

@@ -5,12 +5,12 @@
  *
  * @module
  */
+import { hostPlatform } from "../platform/host_platform.ts";
 import { serveSyncCalls } from "../worker/sync_server.ts";
 import { encodeOutcome } from "./_wire.ts";
 import { execApproved } from "./exec.ts";
 import type { SandboxPolicy } from "./policy.ts";
 import type { ExecRequest } from "./request.ts";
-import { commandRunner } from "./runner.ts";
 
 /** What `execSync` posts: a request and policy it has already validated and counted. */
 export interface ExecWorkerPayload {
@@ -21,7 +21,7 @@ export interface ExecWorkerPayload {
 serveSyncCalls(
   async (payload) => {
     const { request, policy } = payload as ExecWorkerPayload;
-    return encodeOutcome(await execApproved(request, policy, await commandRunner()));
+    return encodeOutcome(await execApproved(request, policy, await hostPlatform()));
   },
   (err) =>
     encodeOutcome({

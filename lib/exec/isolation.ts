@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CommandRunner } from "./command_runner.ts";
+import type { CommandRunner, ExecHost } from "./command_runner.ts";
 import { findOnSearchPath } from "./resolve_command.ts";
 import { runQuietly } from "./run_process.ts";
 
@@ -64,8 +64,8 @@ async function works(runner: CommandRunner, path: string, args: string[]): Promi
   return status?.code === 0;
 }
 
-async function probe(runner: CommandRunner): Promise<IsolationSupport> {
-  const find = (name: string) => findOnSearchPath(runner, name, TOOL_DIRECTORIES);
+async function probe({ commands: runner, fs }: ExecHost): Promise<IsolationSupport> {
+  const find = (name: string) => findOnSearchPath(fs, name, TOOL_DIRECTORIES);
   const [unshare, bwrap, prlimit, trueCmd] = await Promise.all([find("unshare"), find("bwrap"), find("prlimit"), find("true")]);
   const support: IsolationSupport = { netns: false, pidns: false, pidnsProc: false, bwrap: false, prlimit: false, tools: {} };
   if (trueCmd === undefined) return support; // nothing can be probed: everything counts as unavailable
@@ -92,11 +92,11 @@ async function probe(runner: CommandRunner): Promise<IsolationSupport> {
  *
  * @example
  * ```ts
- * const support = await probeIsolation(await commandRunner());
+ * const support = await probeIsolation(await hostPlatform());
  * if (!support.bwrap) console.warn("with the network off, exec is denied unless the policy accepts networkIsolation: \"netns\"");
  * ```
  */
-export function probeIsolation(runner: CommandRunner): Promise<IsolationSupport> {
-  probed ??= probe(runner);
+export function probeIsolation(host: ExecHost): Promise<IsolationSupport> {
+  probed ??= probe(host);
   return probed;
 }

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { CommandRunner } from "./command_runner.ts";
+import type { HostFileSystem } from "../platform/types.ts";
+import { infoOf, isExecutableFile, realPathOf } from "./_real_paths.ts";
 import type { SandboxPolicy } from "./policy.ts";
 
 /** `rel` against `base` when relative; no normalisation (realPath does that). */
@@ -21,20 +22,21 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-async function executableRealPath(runner: CommandRunner, path: string): Promise<string | undefined> {
-  const info = await runner.pathInfo(path);
-  if (info?.kind !== "file" || !info.executable) return undefined;
-  return await runner.realPath(path);
+/** The real path of `path` when it leads to an executable file; what runs is exactly that path. */
+async function executableRealPath(fs: HostFileSystem, path: string): Promise<string | undefined> {
+  const real = await realPathOf(fs, path);
+  if (real === undefined || !isExecutableFile(await infoOf(fs, real))) return undefined;
+  return real;
 }
 
 /** The real path of the first executable file `name` in `searchPath`, like execvp but without the guest's PATH. */
 export async function findOnSearchPath(
-  runner: CommandRunner,
+  fs: HostFileSystem,
   name: string,
   searchPath: readonly string[],
 ): Promise<string | undefined> {
   for (const dir of searchPath) {
-    const found = await executableRealPath(runner, joinPath(dir, name));
+    const found = await executableRealPath(fs, joinPath(dir, name));
     if (found !== undefined) return found;
   }
   return undefined;
@@ -46,26 +48,26 @@ export async function findOnSearchPath(
  * from `cwd` (the command's working directory, as a shell would).
  */
 export function resolveCommand(
-  runner: CommandRunner,
+  fs: HostFileSystem,
   command: string,
   policy: Pick<SandboxPolicy, "searchPath">,
   cwd: string,
 ): Promise<string | undefined> {
-  if (command.includes("/")) return executableRealPath(runner, joinPath(cwd, command));
-  return findOnSearchPath(runner, command, policy.searchPath);
+  if (command.includes("/")) return executableRealPath(fs, joinPath(cwd, command));
+  return findOnSearchPath(fs, command, policy.searchPath);
 }
 
-async function resolveEntries(runner: CommandRunner, entries: readonly string[], searchPath: readonly string[]) {
+async function resolveEntries(fs: HostFileSystem, entries: readonly string[], searchPath: readonly string[]) {
   const paths = new Set<string>();
   const names = new Set<string>();
   for (const entry of entries) {
     if (entry.startsWith("/")) {
       paths.add(entry);
-      const real = await runner.realPath(entry);
+      const real = await realPathOf(fs, entry);
       if (real !== undefined) paths.add(real);
     } else {
       names.add(entry);
-      const real = await findOnSearchPath(runner, entry, searchPath);
+      const real = await findOnSearchPath(fs, entry, searchPath);
       if (real !== undefined) paths.add(real);
     }
   }
@@ -79,16 +81,16 @@ async function resolveEntries(runner: CommandRunner, entries: readonly string[],
  * when its real path matches a resolved allow entry.
  */
 export async function commandRefusal(
-  runner: CommandRunner,
+  fs: HostFileSystem,
   realPath: string,
   command: string,
   policy: Pick<SandboxPolicy, "allowedCommands" | "blockedCommands" | "searchPath">,
 ): Promise<string | undefined> {
-  const blocked = await resolveEntries(runner, policy.blockedCommands, policy.searchPath);
+  const blocked = await resolveEntries(fs, policy.blockedCommands, policy.searchPath);
   if (blocked.paths.has(realPath) || blocked.names.has(baseName(realPath)) || blocked.names.has(baseName(command))) {
     return `command "${command}" (${realPath}) is blocked by the policy`;
   }
-  const allowed = await resolveEntries(runner, policy.allowedCommands, policy.searchPath);
+  const allowed = await resolveEntries(fs, policy.allowedCommands, policy.searchPath);
   if (!allowed.paths.has(realPath)) return `command "${command}" (${realPath}) is not in the policy's allowed commands`;
   return undefined;
 }

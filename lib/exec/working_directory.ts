@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { CommandRunner } from "./command_runner.ts";
+import type { HostFileSystem } from "../platform/types.ts";
+import { infoOf, realPathOf } from "./_real_paths.ts";
 import { joinPath } from "./resolve_command.ts";
 
 /** The resolved directory, or why the request is refused. */
@@ -23,20 +24,20 @@ export function isInside(root: string, path: string): boolean {
  * the bubblewrap level binds the directory itself instead.
  */
 export async function resolveWorkingDirectory(
-  runner: CommandRunner,
+  fs: HostFileSystem,
   workingDirectory: string,
   requested: string | undefined,
 ): Promise<WorkingDirectoryResult> {
   if (workingDirectory === "") return { refusal: "the policy has no working directory" };
-  const root = await runner.realPath(workingDirectory);
-  if (root === undefined || (await runner.pathInfo(root))?.kind !== "dir") {
+  const root = await realPathOf(fs, workingDirectory);
+  if (root === undefined || (await infoOf(fs, root))?.kind !== "dir") {
     return { refusal: `the policy's working directory ${workingDirectory} does not exist` };
   }
   if (requested === undefined || requested === "" || requested === ".") return { cwd: root, root };
   if (requested.startsWith("/")) return { refusal: `cwd "${requested}" must be relative to the working directory` };
-  const real = await runner.realPath(joinPath(root, requested));
+  const real = await realPathOf(fs, joinPath(root, requested));
   if (real === undefined) return { refusal: `cwd "${requested}" does not exist` };
   if (!isInside(root, real)) return { refusal: `cwd "${requested}" is outside the working directory` };
-  if ((await runner.pathInfo(real))?.kind !== "dir") return { refusal: `cwd "${requested}" is not a directory` };
+  if ((await infoOf(fs, real))?.kind !== "dir") return { refusal: `cwd "${requested}" is not a directory` };
   return { cwd: real, root };
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { hostPlatform } from "../platform/host_platform.ts";
+import type { HostFileSystem } from "../platform/types.ts";
 import { sha256Hex } from "./sha256.ts";
 
 const encoder = new TextEncoder();
@@ -16,14 +16,17 @@ const encoder = new TextEncoder();
 /** One cache directory. */
 export class RewriteDiskCache {
   readonly #dir: string;
+  readonly #fs: HostFileSystem;
 
-  constructor(dir: string) {
+  /** A cache in `dir` on the host file system `fs` (the facade passes the host's). */
+  constructor(dir: string, fs: HostFileSystem) {
     this.#dir = dir.replace(/[/\\]+$/, "");
+    this.#fs = fs;
   }
 
   /** The cached bytes for `key`, or `rewrite()`'s result, stored for next time. */
   async get(key: string, rewrite: () => Uint8Array): Promise<Uint8Array> {
-    const { fs } = await hostPlatform();
+    const fs = this.#fs;
     const path = `${this.#dir}/${await sha256Hex(encoder.encode(key))}.wasm`;
     try {
       const cached = await fs.readFile(path);

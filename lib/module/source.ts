@@ -5,8 +5,8 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import { hostPlatform } from "../platform/host_platform.ts";
 import { HostNotFoundError } from "../platform/types.ts";
+import type { HostFileSystem } from "../platform/types.ts";
 
 /**
  * Where a plugin comes from. A string is a file path unless it parses as a `file:`, `http:` or `https:` URL.
@@ -30,18 +30,27 @@ export type LoadedSource =
   | { kind: "bytes"; bytes: Uint8Array; origin: string }
   | { kind: "module"; module: WebAssembly.Module; origin: string };
 
-/** Reads `source`, refusing anything larger than `maxBytes`. */
-export async function loadSource(source: PluginSource, maxBytes: number): Promise<LoadedSource> {
+/** How {@linkcode loadSource} reads. */
+export interface LoadSourceOptions {
+  /** Refuse anything larger (before reading it all, where the size is known). */
+  maxBytes: number;
+  /** Reads file paths and `file:` URLs (the facade passes the host's). */
+  fs: HostFileSystem;
+}
+
+/** Reads `source`, refusing anything larger than `options.maxBytes`. */
+export async function loadSource(source: PluginSource, options: LoadSourceOptions): Promise<LoadedSource> {
+  const { maxBytes, fs } = options;
   if (source instanceof WebAssembly.Module) return { kind: "module", module: source, origin: "<module>" };
   if (source instanceof Uint8Array) return { kind: "bytes", bytes: checkSize(source, maxBytes, "<bytes>"), origin: "<bytes>" };
   if (source instanceof ArrayBuffer) {
     return { kind: "bytes", bytes: checkSize(new Uint8Array(source), maxBytes, "<bytes>"), origin: "<bytes>" };
   }
   const url = asUrl(source);
-  if (url === undefined) return { kind: "bytes", bytes: await readPath(source as string, maxBytes), origin: source as string };
+  if (url === undefined) return { kind: "bytes", bytes: await readPath(fs, source as string, maxBytes), origin: source as string };
   if (url.protocol === "file:") {
     const path = decodeURIComponent(url.pathname);
-    return { kind: "bytes", bytes: await readPath(path, maxBytes), origin: url.href };
+    return { kind: "bytes", bytes: await readPath(fs, path, maxBytes), origin: url.href };
   }
   if (url.protocol === "http:" || url.protocol === "https:") {
     return { kind: "bytes", bytes: await fetchUrl(url, maxBytes), origin: url.href };
@@ -83,8 +92,7 @@ async function hostFile<T>(path: string, op: () => Promise<T>): Promise<T> {
   }
 }
 
-async function readPath(path: string, maxBytes: number): Promise<Uint8Array> {
-  const { fs } = await hostPlatform();
+async function readPath(fs: HostFileSystem, path: string, maxBytes: number): Promise<Uint8Array> {
   const info = await hostFile(path, () => fs.lstat(path));
   if (info.kind === "dir") throw new SandboxError("InvalidArgument", `plugin path ${path} is a directory, not a .wasm file`);
   // Refuse an oversized file before reading it (a symlink's own size says nothing, so it is checked after).

@@ -1,10 +1,17 @@
 /**
- * The one interface behind which every Node/Deno difference in host file
- * access lives. The core receives a {@linkcode HostPlatform} and never touches
- * `node:*` modules or the `Deno` global itself.
+ * The host file-system interface, and {@linkcode HostPlatform}: everything
+ * runtime-specific, bundled. Each concern's interface is owned by its
+ * consumer — the file system here, {@linkcode CommandRunner} by `lib/exec/`,
+ * {@linkcode WorkerAdapter} by `lib/worker/`, {@linkcode Terminal} by
+ * `lib/cli/` — and implemented once per runtime under `lib/platform/deno/`
+ * and `lib/platform/node/` (same file names in both). The core receives what
+ * it needs and never touches `node:*` modules or the `Deno` global itself.
  *
  * @module
  */
+import type { Terminal } from "../cli/terminal.ts";
+import type { CommandRunner } from "../exec/command_runner.ts";
+import type { WorkerAdapter } from "../worker/types.ts";
 
 /** What kind of object a path names. Symlinks are reported, never followed. */
 export type HostFileKind = "file" | "dir" | "symlink" | "other";
@@ -33,8 +40,10 @@ export interface HostDirEntry {
   kind: HostFileKind;
 }
 
-/** Host file-system operations the sandbox needs (plugin loading, mounts, caches). */
+/** Host file-system operations the sandbox needs (plugin loading, mounts, caches, exec path checks). */
 export interface HostFileSystem {
+  /** The host's current directory, against which relative paths resolve. */
+  cwd(): string;
   readFile(path: string): Promise<Uint8Array>;
   /** Writes atomically enough for caches: the whole file, created or replaced. */
   writeFile(path: string, data: Uint8Array): Promise<void>;
@@ -79,12 +88,20 @@ export interface HostAppendHandle {
   close(): Promise<void>;
 }
 
-/** Everything runtime-specific the core needs, picked once at start-up. */
+/**
+ * Everything runtime-specific, picked once (`hostPlatform()` in
+ * `host_platform.ts`). The facade (`lib/runtime.ts`, the CLI) fetches it and
+ * hands each part of the core the piece it needs.
+ */
 export interface HostPlatform {
   readonly name: "node" | "deno";
   readonly fs: HostFileSystem;
-  /** The host's current directory (for resolving relative plugin paths). */
-  cwd(): string;
+  /** Runs host commands (`sandbox_exec`). */
+  readonly commands: CommandRunner;
+  /** Starts worker threads (one implementation: `node:worker_threads` on both runtimes). */
+  readonly workers: WorkerAdapter;
+  /** The process's arguments and output streams, for the CLI. */
+  readonly terminal: Terminal;
 }
 
 /** Thrown by adapters when a path does not exist, so callers need not know each runtime's error shape. */

@@ -15,8 +15,7 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import { hostPlatform } from "../platform/host_platform.ts";
-import type { HostFileSystem, HostPlatform } from "../platform/types.ts";
+import type { HostFileSystem } from "../platform/types.ts";
 import { joinHost } from "./_host_paths.ts";
 import { linkEscape } from "./_link_resolve.ts";
 import { childPath, sameHostEntry } from "./_mount_snapshot.ts";
@@ -35,8 +34,11 @@ export interface MountOptions {
   readOnly?: boolean;
   /** Bytes of file data the mount may load (default 64 MiB). */
   quotaBytes?: number;
-  /** The host file system to use (default: the running runtime's); tests pass one that fails on cue. */
-  platform?: HostPlatform;
+  /**
+   * The host file system to read and write back through: the running
+   * runtime's (`(await hostPlatform()).fs`), or in tests one that fails on cue.
+   */
+  fs: HostFileSystem;
 }
 
 /** A host directory loaded into memory. */
@@ -68,15 +70,19 @@ const MAX_DEPTH = 256;
  *
  * @example
  * ```ts
- * const mount = await mountHostDirectory("./data", { readOnly: false, quotaBytes: 8 << 20 });
+ * const { fs } = await hostPlatform();
+ * const mount = await mountHostDirectory("./data", { fs, readOnly: false, quotaBytes: 8 << 20 });
  * const wasi = new WasiHost({ preopens: [{ guestPath: "/data", dir: mount.dir }] });
  * // ... run the guest ...
  * const report = await mount.writeBack();
  * for (const line of formatWriteBackReport(report, mount.hostPath)) console.error(line);
  * ```
  */
-export async function mountHostDirectory(hostPath: string, options: MountOptions = {}): Promise<HostMount> {
-  const fs = (options.platform ?? await hostPlatform()).fs;
+export async function mountHostDirectory(hostPath: string, options: MountOptions): Promise<HostMount> {
+  const fs = options?.fs;
+  if (fs === undefined) {
+    throw new SandboxError("InvalidArgument", "mountHostDirectory() needs options.fs: the host file system, (await hostPlatform()).fs");
+  }
   const readOnly = options.readOnly ?? false;
   const quota = options.quotaBytes ?? DEFAULT_MOUNT_QUOTA;
   const root = await hostCall(() => fs.realPath(hostPath), `resolving mount ${hostPath}`);

@@ -1,22 +1,9 @@
 /**
- * Picks the {@linkcode WorkerAdapter} for the runtime we are on, once, at
- * import time: the sync bridge must start workers from synchronous code.
+ * The worker adapter under the name its importers use (`lib/isolation/`,
+ * `lib/sandbox/`, the sync bridge). The implementation is
+ * `lib/platform/workers.ts`: `node:worker_threads` on both runtimes, so
+ * there is nothing to pick.
  *
  * @module
  */
-import type { WorkerAdapter } from "./types.ts";
-
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-
-/**
- * The worker adapter for this runtime. Node never evaluates the Deno adapter
- * and vice versa.
- *
- * @example
- * ```ts
- * const worker = workerAdapter.start(new URL("./job.js", import.meta.url), console.error);
- * ```
- */
-export const workerAdapter: WorkerAdapter = isDeno
-  ? (await import("./deno.ts")).denoWorkers
-  : (await import("./node.ts")).nodeWorkers;
+export { workers as workerAdapter } from "../platform/workers.ts";

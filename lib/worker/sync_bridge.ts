@@ -2,14 +2,15 @@
  * Synchronous calls into a helper worker. The calling thread posts a
  * request and sleeps in `Atomics.wait` (no busy-wait) on a SharedArrayBuffer
  * until the worker has written its answer there, or a hard deadline passes.
- * One code path on Node and Deno.
+ * One code path on Node and Deno. The worker is unref'd, so an idle one
+ * never keeps the process alive and is simply kept for the next call.
  *
  * Buffer layout: Int32 `state` (0 pending, 1 answered, 2 answer too large),
  * Int32 `seq`, Int32 `length`, Int32 reserved, then `length` answer bytes.
  *
  * @module
  */
-import { workerAdapter } from "./host_worker.ts";
+import { workers } from "../platform/workers.ts";
 import type { HostWorker, WorkerAdapter } from "./types.ts";
 
 /** Bytes before the answer in a call buffer. */
@@ -42,8 +43,6 @@ export type SyncCallResult =
 export interface SyncWorkerOptions {
   /** Extra time allowed while the worker has not started yet (module loading). */
   startupAllowanceMs?: number;
-  /** Where a live worker keeps the process alive: terminate it after this long idle. */
-  idleMs?: number;
   /** The adapter to start workers with (tests may pass their own). */
   adapter?: WorkerAdapter;
 }
@@ -67,17 +66,14 @@ interface LiveWorker {
 export class SyncWorkerClient {
   readonly #url: URL;
   readonly #startupAllowanceMs: number;
-  readonly #idleMs: number;
   readonly #adapter: WorkerAdapter;
   #live: LiveWorker | undefined;
   #seq = 0;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(url: URL, options: SyncWorkerOptions = {}) {
     this.#url = url;
     this.#startupAllowanceMs = options.startupAllowanceMs ?? 30_000;
-    this.#idleMs = options.idleMs ?? 1000;
-    this.#adapter = options.adapter ?? workerAdapter;
+    this.#adapter = options.adapter ?? workers;
   }
 
   #start(): LiveWorker {
@@ -103,7 +99,6 @@ export class SyncWorkerClient {
    * trouble: a dead or late worker is discarded and reported in the result.
    */
   call(payload: unknown, capacity: number, timeoutMs: number): SyncCallResult {
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     if (this.#live?.failure !== undefined) this.#discard();
     const live = (this.#live ??= this.#start());
     const needed = SYNC_HEADER_BYTES + capacity;
@@ -119,7 +114,6 @@ export class SyncWorkerClient {
     for (;;) {
       const state = Atomics.load(header, SyncSlot.state);
       if (state !== SyncState.pending && Atomics.load(header, SyncSlot.seq) === seq) {
-        this.#scheduleIdleStop();
         if (state === SyncState.tooLarge) return { ok: false, reason: "too-large", message: "the worker's answer did not fit" };
         const length = Atomics.load(header, SyncSlot.length);
         return { ok: true, bytes: new Uint8Array(live.buffer, SYNC_HEADER_BYTES, length).slice() };
@@ -136,18 +130,8 @@ export class SyncWorkerClient {
       : { ok: false, reason: "failed", message: failure };
   }
 
-  #scheduleIdleStop(): void {
-    if (!this.#live?.worker.keepsProcessAlive) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      this.#discard();
-    }, this.#idleMs);
-  }
-
   /** Terminates the worker now; the next call starts a new one. */
   close(): void {
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
     this.#discard();
   }
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { workerAdapter } from "./host_worker.ts";
+import { workers } from "../platform/workers.ts";
 import { SYNC_HEADER_BYTES, SyncSlot, SyncState } from "./sync_bridge.ts";
 import type { SyncCallMessage, SyncInitMessage } from "./sync_bridge.ts";
 
@@ -21,7 +21,7 @@ export function serveSyncCalls(
   handler: (payload: unknown) => Promise<Uint8Array>,
   onError: (err: unknown) => Uint8Array,
 ): void {
-  workerAdapter.onParentMessage(async (message) => {
+  workers.onParentMessage(async (message) => {
     const msg = message as SyncInitMessage | SyncCallMessage;
     if (msg.kind === "init") {
       const ready = new Int32Array(msg.ready);

@@ -6,6 +6,7 @@
 // byte: exit code, stdout, stderr and the files left in the preopen.
 import * as assert from "uvu/assert";
 import { rmSync } from "node:fs";
+import { hostPlatform } from "../../lib/platform/host_platform.ts";
 import { memoryTree, mountHostDirectory } from "../../lib/wasi/mod.ts";
 import type { TreeSpec } from "../../lib/wasi/mod.ts";
 import { ESBUILD_WASI } from "../_helpers/real_wasi_programs.ts";
@@ -233,7 +234,7 @@ programTest("a mounted host directory ends up with the same files node:wasi writ
   const host = await tempDir("wasm-sandbox-compat-mount-");
   try {
     writeTreeToHost(host, GREETER);
-    const mount = await mountHostDirectory(host, { readOnly: false });
+    const mount = await mountHostDirectory(host, { fs: (await hostPlatform()).fs, readOnly: false });
     const c = { args: GREETER_ARGS, env: { PWD: "/" } };
     const ours = await runInSandbox(found, c, mount.dir);
     assert.is(ours.result.exitCode, 0, text(ours.result.stderr));

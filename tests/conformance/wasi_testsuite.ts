@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hostPlatform } from "../../lib/platform/host_platform.ts";
 import { mountHostDirectory, WasiHost } from "../../lib/wasi/mod.ts";
 
 interface TestSpec {
@@ -90,7 +91,7 @@ async function runOne(dir: string, file: string): Promise<string | undefined> {
     if (spec.root !== undefined) {
       scratch = mkdtempSync(join(tmpdir(), "wasi-testsuite-"));
       cpSync(join(dir, spec.root), scratch, { recursive: true });
-      mount = await mountHostDirectory(scratch, { readOnly: false, quotaBytes: 64 << 20 });
+      mount = await mountHostDirectory(scratch, { fs: (await hostPlatform()).fs, readOnly: false, quotaBytes: 64 << 20 });
       preopens.push({ guestPath: "/", dir: mount.dir });
     }
     const wasi = new WasiHost({

@@ -2,7 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { probeIsolation } from "../../lib/exec/isolation.ts";
 import { defaultSandboxPolicy } from "../../lib/exec/policy.ts";
-import { commandRunner } from "../../lib/exec/runner.ts";
+import { hostPlatform } from "../../lib/platform/host_platform.ts";
 import type { SandboxPolicy } from "../../lib/exec/policy.ts";
 import type { ExecOutcome, ExecResponse } from "../../lib/exec/outcome.ts";
 import type { ExecRequest } from "../../lib/exec/request.ts";
@@ -10,7 +10,7 @@ import { tempDir } from "../_helpers/temp.ts";
 
 /** True when bubblewrap works here, so the default policy (network off) can run commands at all. */
 export async function hasBwrap(): Promise<boolean> {
-  return (await probeIsolation(await commandRunner())).bwrap;
+  return (await probeIsolation(await hostPlatform())).bwrap;
 }
 
 /**

@@ -2,11 +2,17 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { hostPlatform, isDeno } from "../../lib/platform/host_platform.ts";
 import { HostNotFoundError } from "../../lib/platform/types.ts";
+import { workers } from "../../lib/platform/workers.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
-test("hostPlatform() picks the adapter of the running runtime", async () => {
+test("hostPlatform() loads the running runtime's adapters, once", async () => {
   const platform = await hostPlatform();
   assert.is(platform.name, isDeno ? "deno" : "node");
+  assert.is(await hostPlatform(), platform, "the same platform every time");
+  assert.is(platform.workers, workers, "one worker adapter on both runtimes");
+  assert.type(platform.commands.spawn, "function");
+  assert.type(platform.terminal.writeOut, "function");
+  assert.is(platform.fs.cwd(), process.cwd());
 });
 
 test("host fs round-trips files, lists dirs and reports symlinks without following them", async () => {

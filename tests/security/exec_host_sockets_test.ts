@@ -12,12 +12,10 @@ import { probeIsolation } from "../../lib/exec/isolation.ts";
 import type { SandboxPolicy } from "../../lib/exec/policy.ts";
 import { DEFAULT_SEARCH_PATH, defaultSandboxPolicy } from "../../lib/exec/policy.ts";
 import { findOnSearchPath } from "../../lib/exec/resolve_command.ts";
-import { commandRunner } from "../../lib/exec/runner.ts";
 import { createExecState } from "../../lib/exec/state.ts";
+import { hostPlatform, isDeno } from "../../lib/platform/host_platform.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { policyFor, ran, req, text } from "../exec/_support.ts";
-
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 // A UNIX-socket client: prints what the server says, or "refused: <error>".
 const PYTHON_CLIENT = `
@@ -49,13 +47,13 @@ interface Client {
 
 /** python3 or node from the policy's default search path, or undefined (the caller skips, saying so). */
 async function findClient(abstract: boolean): Promise<Client | undefined> {
-  const runner = await commandRunner();
-  if (await findOnSearchPath(runner, "python3", DEFAULT_SEARCH_PATH)) {
+  const { fs } = await hostPlatform();
+  if (await findOnSearchPath(fs, "python3", DEFAULT_SEARCH_PATH)) {
     // Node's libuv binds abstract names padded with NULs to the full sun_path; Deno binds the exact name.
     const padding = isDeno ? "exact" : "padded";
     return { command: "python3", args: (address) => ["-c", PYTHON_CLIENT, address, padding] };
   }
-  if (!abstract && await findOnSearchPath(runner, "node", DEFAULT_SEARCH_PATH)) {
+  if (!abstract && await findOnSearchPath(fs, "node", DEFAULT_SEARCH_PATH)) {
     return { command: "node", args: (address) => ["-e", NODE_CLIENT, address] };
   }
   return undefined;
@@ -89,7 +87,7 @@ async function attempt(client: Client, address: string, policy: SandboxPolicy): 
 async function assertUnreachable(client: Client, address: string, policy: SandboxPolicy): Promise<void> {
   const result = await attempt(client, address, policy);
   assert.not.ok(result.startsWith("connected"), `the command reached the host socket: ${result}`);
-  const support = await probeIsolation(await commandRunner());
+  const support = await probeIsolation(await hostPlatform());
   if (support.bwrap) {
     const response = ran(await exec(req(client.command, client.args(address), { timeoutMs: 4000 }), policy, createExecState()));
     assert.is(response.isolation, "bwrap");

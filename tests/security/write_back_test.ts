@@ -24,6 +24,8 @@ import type { HostFileSystem, HostPlatform } from "../../lib/platform/types.ts";
 import { mountHostDirectory, VirtualFile, VirtualSymlink, WasiHost } from "../../lib/wasi/mod.ts";
 import type { HostMount } from "../../lib/wasi/mod.ts";
 
+const { fs } = await hostPlatform();
+
 const test = suite("security: write-back stays inside the mount");
 const PRE = 3;
 
@@ -66,7 +68,7 @@ function expectSandboxError(fn: () => unknown, code: string): SandboxError {
 
 test("a guest link leading out through another guest link (d/up -> .., esc -> d/up/../secret) is refused", async () => {
   const { root, secret } = await fixture();
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   const g = await guest(mount);
   assert.is(g.pathCall("path_create_directory", PRE, "d"), E.SUCCESS);
   assert.is(g.symlink("..", PRE, "d/up"), E.SUCCESS);
@@ -83,7 +85,7 @@ test("a guest link that would make an unchanged host link lead out is refused", 
   const { base, root } = await fixture();
   mkdirSync(join(root, "d", "e"), { recursive: true });
   symlinkSync("d/e/../..", join(root, "x")); // the mount root, as long as d/e is a directory
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   assert.equal(mount.skipped, []);
   const g = await guest(mount);
   assert.is(g.pathCall("path_remove_directory", PRE, "d/e"), E.SUCCESS);
@@ -101,7 +103,7 @@ test("a host link that leads out only through another link is left out at load",
   mkdirSync(join(root, "d"));
   symlinkSync("..", join(root, "d", "up"));
   symlinkSync("d/up/../secret.txt", join(root, "esc"));
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   assert.equal(mount.skipped.map((s) => s.path), ["esc"]);
   assert.is(mount.dir.entries.has("esc"), false);
   const g = await guest(mount);
@@ -116,7 +118,7 @@ test("a host link that leads out only through another link is left out at load",
 test("a guest link through an entry the host keeps (an outward link the mount skipped) is refused", async () => {
   const { root, secret } = await fixture();
   symlinkSync(secret, join(root, "out"));
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   const g = await guest(mount);
   assert.is(g.symlink("out", PRE, "via"), E.SUCCESS); // dangling in the sandbox, but not on the host
   const report = await mount.writeBack();
@@ -126,7 +128,7 @@ test("a guest link through an entry the host keeps (an outward link the mount sk
 
 test("absolute, empty and 4 KiB link targets are refused; the rest is written and reported", async () => {
   const { root } = await fixture();
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   const g = await guest(mount);
   g.write(g.open(PRE, "a.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "ALPHA");
   // Legal in the virtual tree, not on Linux (PATH_MAX): set directly, as a guest could with path_symlink.
@@ -142,11 +144,11 @@ test("absolute, empty and 4 KiB link targets are refused; the rest is written an
 
 test("overlapping mounts are refused when preopened together; one mount twice is fine", async () => {
   const { base, root } = await fixture();
-  const outer = await mountHostDirectory(root);
-  const inner = await mountHostDirectory(join(root, "sub"));
-  const again = await mountHostDirectory(root);
+  const outer = await mountHostDirectory(root, { fs });
+  const inner = await mountHostDirectory(join(root, "sub"), { fs });
+  const again = await mountHostDirectory(root, { fs });
   symlinkSync(root, join(base, "alias"));
-  const viaLink = await mountHostDirectory(join(base, "alias"));
+  const viaLink = await mountHostDirectory(join(base, "alias"), { fs });
   for (const other of [inner, again, viaLink]) {
     const err = expectSandboxError(
       () => new WasiHost({ preopens: [{ guestPath: "/a", dir: outer.dir }, { guestPath: "/b", dir: other.dir }] }),
@@ -161,7 +163,7 @@ test("entries the mount skipped survive the guest deleting their directory, whic
   const { root, secret } = await fixture();
   execFileSync("mkfifo", [join(root, "sub", "pipe")]);
   symlinkSync(secret, join(root, "sub", "out"));
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   assert.equal(mount.skipped.map((s) => s.path), ["sub/out", "sub/pipe"]);
   const g = await guest(mount);
   assert.is(g.pathCall("path_unlink_file", PRE, "sub/b.txt"), E.SUCCESS);
@@ -176,7 +178,7 @@ test("entries the mount skipped survive the guest deleting their directory, whic
 
 test("a file another process created in the mount during the run is never deleted", async () => {
   const { root } = await fixture();
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   writeFileSync(join(root, "sub", "made-by-command.txt"), "keep me"); // e.g. an allowed sandbox_exec command
   const g = await guest(mount);
   assert.is(g.pathCall("path_unlink_file", PRE, "sub/b.txt"), E.SUCCESS);
@@ -190,7 +192,7 @@ test("a file another process created in the mount during the run is never delete
 test("files changed on the host during the run are neither overwritten nor deleted", async () => {
   const { root } = await fixture();
   writeFileSync(join(root, "c.txt"), "gamma");
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   const g = await guest(mount);
   g.write(g.open(PRE, "a.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "guest");
   assert.is(g.pathCall("path_unlink_file", PRE, "sub/b.txt"), E.SUCCESS);
@@ -229,7 +231,7 @@ test("a host failure while staging changes nothing, and every change is reported
   const { root } = await fixture();
   let created = 0;
   const platform = await faultyPlatform((op) => op === "createFile" && ++created === 2); // e.g. the disk fills up
-  const mount = await mountHostDirectory(root, { platform });
+  const mount = await mountHostDirectory(root, { fs: platform.fs });
   const g = await guest(mount);
   g.write(g.open(PRE, "a.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "ALPHA");
   g.write(g.open(PRE, "sub/b.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "BETA");
@@ -248,7 +250,7 @@ test("a host failure while staging changes nothing, and every change is reported
 test("a change that fails while applying is reported exactly; the others are made", async () => {
   const { root } = await fixture();
   const platform = await faultyPlatform((op, path) => op === "rename" && path.endsWith("/sub/b.txt"));
-  const mount = await mountHostDirectory(root, { platform });
+  const mount = await mountHostDirectory(root, { fs: platform.fs });
   const g = await guest(mount);
   g.write(g.open(PRE, "a.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "ALPHA");
   g.write(g.open(PRE, "sub/b.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "BETA");
@@ -262,7 +264,7 @@ test("a change that fails while applying is reported exactly; the others are mad
 
 test("a mount root replaced by a symlink during the run is not written through", async () => {
   const { base, root, secret } = await fixture();
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   const g = await guest(mount);
   g.write(g.open(PRE, "secret.txt", OFLAGS.CREAT | OFLAGS.TRUNC, RIGHTS_WRITE).fd, "owned");
   renameSync(root, join(base, "moved"));
@@ -292,7 +294,7 @@ test("the platform's output writes never follow a symlink as the last component"
 
 test("a file the guest only read is never rewritten, even when its host copy changed type", async () => {
   const { root } = await fixture();
-  const mount = await mountHostDirectory(root);
+  const mount = await mountHostDirectory(root, { fs });
   const g = await guest(mount);
   assert.is(g.read(g.open(PRE, "a.txt").fd).text, "alpha");
   mkdirSync(join(root, "sub", "b.txt.d"));

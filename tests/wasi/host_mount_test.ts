@@ -5,8 +5,11 @@ import { join } from "node:path";
 import { tempDir } from "../_helpers/temp.ts";
 import { E, OFLAGS, Probe, RIGHTS_WRITE } from "./_probe.ts";
 import { SandboxError } from "../../lib/errors.ts";
+import { hostPlatform } from "../../lib/platform/host_platform.ts";
 import { mountHostDirectory, VirtualFile, VirtualSymlink } from "../../lib/wasi/mod.ts";
 import { writeBackComplete } from "../../lib/wasi/write_back_report.ts";
+
+const { fs } = await hostPlatform();
 
 const PRE = 3;
 
@@ -27,7 +30,7 @@ async function fixture(): Promise<{ root: string; outside: string }> {
 
 test("mountHostDirectory() loads files and keeps only symlinks that stay inside", async () => {
   const { root } = await fixture();
-  const mount = await mountHostDirectory(root, { readOnly: true });
+  const mount = await mountHostDirectory(root, { fs, readOnly: true });
   assert.ok(mount.dir.entries.get("a.txt") instanceof VirtualFile);
   assert.ok(mount.dir.entries.get("inside-link") instanceof VirtualSymlink);
   assert.is(mount.dir.entries.has("abs-link"), false);
@@ -41,7 +44,7 @@ test("mountHostDirectory() loads files and keeps only symlinks that stay inside"
 
 test("a read-only mount refuses writes and writeBack()", async () => {
   const { root } = await fixture();
-  const mount = await mountHostDirectory(root, { readOnly: true });
+  const mount = await mountHostDirectory(root, { fs, readOnly: true });
   const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
   assert.is(probe.open(PRE, "a.txt", 0, RIGHTS_WRITE).errno, E.ROFS);
   assert.is(probe.pathCall("path_unlink_file", PRE, "a.txt"), E.ROFS);
@@ -57,7 +60,7 @@ test("mountHostDirectory() refuses a tree over its quota", async () => {
   const { root } = await fixture();
   writeFileSync(join(root, "big.bin"), new Uint8Array(5000));
   try {
-    await mountHostDirectory(root, { quotaBytes: 1000 });
+    await mountHostDirectory(root, { fs, quotaBytes: 1000 });
     assert.unreachable("over quota");
   } catch (err) {
     assert.ok(err instanceof SandboxError && err.code === "MemoryLimit");
@@ -67,7 +70,7 @@ test("mountHostDirectory() refuses a tree over its quota", async () => {
 test("mountHostDirectory() on a missing path is NotFound", async () => {
   const base = await tempDir();
   try {
-    await mountHostDirectory(join(base, "nope"));
+    await mountHostDirectory(join(base, "nope"), { fs });
     assert.unreachable("missing");
   } catch (err) {
     assert.ok(err instanceof SandboxError && err.code === "NotFound");
@@ -76,7 +79,7 @@ test("mountHostDirectory() on a missing path is NotFound", async () => {
 
 test("writeBack() creates, updates and deletes to match the guest's changes", async () => {
   const { root, outside } = await fixture();
-  const mount = await mountHostDirectory(root, { readOnly: false });
+  const mount = await mountHostDirectory(root, { fs, readOnly: false });
   const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
   const created = probe.open(PRE, "sub/new.txt", OFLAGS.CREAT, RIGHTS_WRITE);
   probe.write(created.fd, "fresh");
@@ -105,7 +108,7 @@ test("writeBack() creates, updates and deletes to match the guest's changes", as
 
 test("writeBack() never writes through a symlink planted on the host; the swap is a conflict", async () => {
   const { root, outside } = await fixture();
-  const mount = await mountHostDirectory(root, { readOnly: false });
+  const mount = await mountHostDirectory(root, { fs, readOnly: false });
   const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
   probe.write(probe.open(PRE, "a.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "changed");
   // Between load and write-back, someone swaps a.txt for a link to a file outside the mount.
@@ -121,7 +124,7 @@ test("writeBack() never writes through a symlink planted on the host; the swap i
 
 test("writeBack() reports what it applied, and nothing when the guest changed nothing", async () => {
   const { root } = await fixture();
-  const mount = await mountHostDirectory(root, { readOnly: false });
+  const mount = await mountHostDirectory(root, { fs, readOnly: false });
   assert.equal(await mount.writeBack(), { applied: [], skipped: [], conflicts: [], refused: [], failed: [] });
   const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
   probe.write(probe.open(PRE, "sub/b.txt", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "BETA");
@@ -139,7 +142,7 @@ test("writeBack() keeps a replaced file's permission bits", async () => {
   const script = join(root, "run.sh");
   writeFileSync(script, "#!/bin/sh\n");
   chmodSync(script, 0o750);
-  const mount = await mountHostDirectory(root, { readOnly: false });
+  const mount = await mountHostDirectory(root, { fs, readOnly: false });
   const probe = await Probe.create({ preopens: [{ guestPath: "/m", dir: mount.dir }] });
   probe.write(probe.open(PRE, "run.sh", OFLAGS.TRUNC, RIGHTS_WRITE).fd, "#!/bin/sh\necho hi\n");
   assert.ok(writeBackComplete(await mount.writeBack()));

@@ -1,5 +1,5 @@
 /** {@linkcode Terminal} for Node. @module */
-import type { Terminal } from "./terminal.ts";
+import type { Terminal } from "../../cli/terminal.ts";
 
 /** A stream's writes, and a promise for all of them. */
 interface TrackedWriter {
@@ -20,22 +20,21 @@ function trackedWriter(stream: NodeJS.WriteStream): TrackedWriter {
   };
 }
 
+const out = trackedWriter(process.stdout);
+const err = trackedWriter(process.stderr);
+
 /**
  * The Node terminal. `process.exit` drops writes still queued on a pipe —
  * including those whose promise nobody awaited, such as guest output streamed
  * chunk by chunk — so `exit` first waits for both streams to drain.
  */
-export function nodeTerminal(): Terminal {
-  const out = trackedWriter(process.stdout);
-  const err = trackedWriter(process.stderr);
-  return {
-    args: process.argv.slice(2),
-    writeOut: out.write,
-    writeErr: err.write,
-    async exit(code) {
-      await out.drained();
-      await err.drained();
-      process.exit(code);
-    },
-  };
-}
+export const terminal: Terminal = {
+  args: process.argv.slice(2),
+  writeOut: out.write,
+  writeErr: err.write,
+  async exit(code) {
+    await out.drained();
+    await err.drained();
+    process.exit(code);
+  },
+};

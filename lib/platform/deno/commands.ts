@@ -1,33 +1,6 @@
 /** {@linkcode CommandRunner} for Deno, over `Deno.Command`. @module */
-import type { ByteSink, ByteSource, CommandRunner, ExitStatus, SpawnedCommand, SpawnSpec } from "./command_runner.ts";
-
-/** The slice of the `Deno` namespace this adapter uses (typed here so tsc needs no Deno types). */
-interface DenoChildProcess {
-  readonly pid: number;
-  readonly stdin: WritableStream<Uint8Array>;
-  readonly stdout: ReadableStream<Uint8Array>;
-  readonly stderr: ReadableStream<Uint8Array>;
-  readonly status: Promise<{ code: number; signal: string | null }>;
-  kill(signal?: string): void;
-}
-interface DenoCommandOptions {
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  clearEnv: boolean;
-  stdin: "piped";
-  stdout: "piped";
-  stderr: "piped";
-}
-interface DenoExec {
-  Command: new (path: string, options: DenoCommandOptions) => { spawn(): DenoChildProcess };
-  kill(pid: number, signal: string): void;
-  realPath(path: string): Promise<string>;
-  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; mode: number | null }>;
-  env: { toObject(): Record<string, string> };
-}
-
-const deno = (globalThis as unknown as { Deno: DenoExec }).Deno;
+import type { ByteSink, ByteSource, CommandRunner, ExitStatus, SpawnedCommand, SpawnSpec } from "../../exec/command_runner.ts";
+import { deno } from "./deno_global.ts";
 
 /** Where `setsid` is looked for: fixed system directories, never the guest's or the policy's PATH. */
 const SETSID_CANDIDATES = ["/usr/bin/setsid", "/bin/setsid"];
@@ -36,8 +9,8 @@ let setsidPath: Promise<string | undefined> | undefined;
 function findSetsid(): Promise<string | undefined> {
   setsidPath ??= (async () => {
     for (const candidate of SETSID_CANDIDATES) {
-      const info = await denoRunner.pathInfo(candidate);
-      if (info?.kind === "file" && info.executable) return candidate;
+      const info = await deno.stat(candidate).catch(() => undefined);
+      if (info?.isFile && ((info.mode ?? 0) & 0o111) !== 0) return candidate;
     }
     return undefined;
   })();
@@ -85,8 +58,7 @@ function byteSink(stream: WritableStream<Uint8Array>): ByteSink {
 }
 
 /** The Deno implementation. */
-export const denoRunner: CommandRunner = {
-  name: "deno",
+export const commands: CommandRunner = {
   async spawn(spec: SpawnSpec): Promise<SpawnedCommand> {
     let path = spec.path;
     let args = [...spec.args];
@@ -132,22 +104,6 @@ export const denoRunner: CommandRunner = {
         }
       },
     };
-  },
-  async realPath(path) {
-    try {
-      return await deno.realPath(path);
-    } catch {
-      return undefined;
-    }
-  },
-  async pathInfo(path) {
-    try {
-      const s = await deno.stat(path);
-      const kind = s.isFile ? "file" : s.isDirectory ? "dir" : "other";
-      return { kind, executable: s.mode !== null && (s.mode & 0o111) !== 0 };
-    } catch {
-      return undefined;
-    }
   },
   hostEnv: () => deno.env.toObject(),
 };

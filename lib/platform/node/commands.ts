@@ -1,10 +1,8 @@
 /** {@linkcode CommandRunner} for Node.js, over `node:child_process`. @module */
 import { spawn as spawnChild } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { constants as fsConstants } from "node:fs";
-import * as fsp from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
-import type { ByteSink, ByteSource, CommandRunner, ExitStatus, SpawnedCommand, SpawnSpec } from "./command_runner.ts";
+import type { ByteSink, ByteSource, CommandRunner, ExitStatus, SpawnedCommand, SpawnSpec } from "../../exec/command_runner.ts";
 
 function byteSource(stream: Readable): ByteSource {
   const chunks = stream[Symbol.asyncIterator]();
@@ -62,8 +60,7 @@ function exitStatus(child: ChildProcess): Promise<ExitStatus> {
 }
 
 /** The Node implementation. */
-export const nodeCommandRunner: CommandRunner = {
-  name: "node",
+export const commands: CommandRunner = {
   async spawn(spec: SpawnSpec): Promise<SpawnedCommand> {
     const child = spawnChild(spec.path, [...spec.args], {
       cwd: spec.cwd,
@@ -95,22 +92,6 @@ export const nodeCommandRunner: CommandRunner = {
         child.kill("SIGKILL");
       },
     };
-  },
-  async realPath(path) {
-    try {
-      return await fsp.realpath(path);
-    } catch {
-      return undefined;
-    }
-  },
-  async pathInfo(path) {
-    try {
-      const s = await fsp.stat(path);
-      const kind = s.isFile() ? "file" : s.isDirectory() ? "dir" : "other";
-      return { kind, executable: (s.mode & (fsConstants.S_IXUSR | fsConstants.S_IXGRP | fsConstants.S_IXOTH)) !== 0 };
-    } catch {
-      return undefined;
-    }
   },
   hostEnv() {
     const env: Record<string, string> = {};

@@ -1,17 +1,8 @@
 /** {@linkcode Terminal} for Deno. @module */
-import type { Terminal } from "./terminal.ts";
+import type { Terminal } from "../../cli/terminal.ts";
+import { deno } from "./deno_global.ts";
+import type { DenoWriter } from "./deno_global.ts";
 
-interface DenoWriter {
-  write(data: Uint8Array): Promise<number>;
-}
-interface DenoProcess {
-  args: string[];
-  stdout: DenoWriter;
-  stderr: DenoWriter;
-  exit(code: number): never;
-}
-
-const deno = (globalThis as unknown as { Deno: DenoProcess }).Deno;
 const encoder = new TextEncoder();
 
 /** A stream's writes in call order, and a promise for all of them. */
@@ -39,23 +30,22 @@ function orderedWriter(stream: DenoWriter): OrderedWriter {
   };
 }
 
+const out = orderedWriter(deno.stdout);
+const err = orderedWriter(deno.stderr);
+
 /**
  * The Deno terminal. `Deno.exit` ends the process at once, dropping writes
  * still in flight — including those whose promise nobody awaited, such as
  * guest output streamed chunk by chunk — so `exit` first waits for both
  * streams to drain.
  */
-export function denoTerminal(): Terminal {
-  const out = orderedWriter(deno.stdout);
-  const err = orderedWriter(deno.stderr);
-  return {
-    args: deno.args,
-    writeOut: out.write,
-    writeErr: err.write,
-    async exit(code) {
-      await out.drained();
-      await err.drained();
-      return deno.exit(code);
-    },
-  };
-}
+export const terminal: Terminal = {
+  args: deno.args,
+  writeOut: out.write,
+  writeErr: err.write,
+  async exit(code) {
+    await out.drained();
+    await err.drained();
+    return deno.exit(code);
+  },
+};
