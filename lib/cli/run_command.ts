@@ -114,7 +114,6 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
 
   await refuseOverlappingDirs(dirs);
   const { fs } = await hostPlatform();
-  const { fs } = await hostPlatform();
   const mounts: Array<{ guestPath: string; mount: HostMount }> = [];
   for (const dir of dirs) {
     mounts.push({ guestPath: dir.guestPath, mount: await mountHostDirectory(dir.hostPath, { fs, readOnly: dir.readOnly }) });
