@@ -70,7 +70,7 @@ export interface PluginOptions extends Partial<SandboxConfig> {
  * const wasi: WasiOptions = {
  *   args: ["wc", "/data/input.txt"],
  *   env: { LANG: "C" },
- *   preopens: [memoryTree("/data", { "input.txt": "one two three\n" })],
+ *   preopens: [{ guestPath: "/data", dir: memoryTree({ "input.txt": "one two three\n" }) }],
  *   onStdout: (chunk) => console.log(new TextDecoder().decode(chunk)),
  *   captureOutput: false,
  * };
