@@ -22,6 +22,8 @@ export interface BenchFileOutcome extends Omit<BenchFileResult, "runtime" | "qui
   error?: string;
   /** Wall-clock time of the whole process, compiling and setting up included. */
   seconds: number;
+  /** The machine's 1-minute load average before and after the file ran (absent in older files). */
+  load1m?: [number, number];
 }
 
 /** Everything one runtime's pass measured. */

@@ -66,7 +66,9 @@ export function renderProvenance(report: BenchReport): string {
       section.quick ? "**quick run** (short measuring times, smaller inputs: not for publishing)" : undefined,
       isPartial(section) ? `**partial** (${section.filters.length > 0 ? `only files matching ${section.filters.join(", ")}` : "interrupted"})` : undefined,
     ].filter((f) => f !== undefined);
-    return `- **${runtimeName(label, section)}** on ${m.cpu}, ${m.cores} cores, ${gib(m.memoryBytes)}, ${m.os}; ` +
+    const loads = Object.values(section.files).flatMap((o) => o.load1m ?? []);
+    const load = loads.length === 0 ? "" : `; load average (1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the pass`;
+    return `- **${runtimeName(label, section)}** on ${m.cpu}, ${m.cores} cores, ${gib(m.memoryBytes)}, ${m.os}${load}; ` +
       `${section.date.slice(0, 10)}, commit \`${section.commit.slice(0, 12)}\`${section.dirty ? " with uncommitted changes" : ""}; ` +
       `\`${section.command}\`, ${Math.round(section.seconds)} s` + (flags.length > 0 ? `; ${flags.join("; ")}` : "");
   });

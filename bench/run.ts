@@ -15,7 +15,7 @@
 // Run: npm run bench [-- --quick] [-- host_call]   or   deno run -A bench/run.ts [host_call]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, arch, platform, release, tmpdir, totalmem } from "node:os";
+import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -85,6 +85,7 @@ function runFile(name: string, scratch: string): BenchFileOutcome {
   const path = join(scratch, `${name}.json`);
   const [command, ...commandArgs] = commandFor(runtime.name, join(benchDir, name));
   console.log(`\n=== ${name} ===`);
+  const loadBefore = loadavg()[0]!;
   const started = performance.now();
   const child = spawnSync(command, commandArgs, {
     stdio: "inherit",
@@ -100,6 +101,8 @@ function runFile(name: string, scratch: string): BenchFileOutcome {
     status: error === undefined ? "ok" : "failed",
     ...(error === undefined ? {} : { error }),
     seconds,
+    // Other processes' load disturbs every figure; the report shows it.
+    load1m: [loadBefore, loadavg()[0]!],
     tables: recorded?.tables ?? [],
     ratios: recorded?.ratios ?? [],
     values: recorded?.values ?? [],

@@ -33,6 +33,7 @@ function section(name: "node" | "deno", scale: number, overrides: Partial<Runtim
         file: "create_and_call.ts",
         status: "ok",
         seconds: 20,
+        load1m: [1, 3.5],
         tables: [{
           title: "call an export",
           baseline: "raw export call add(a, b)",
@@ -118,6 +119,7 @@ test("renderSummary() has one row per headline ratio, with its goal and each run
   assert.match(md, "| esbuild: ours ÷ node:wasi (`wasi_programs.ts`) | — | 1.02× | 1.02× |");
   assert.match(md, "commit `0123456789ab`");
   assert.match(md, "Node 20.20.2 (V8 11.3.244.8)");
+  assert.match(md, "load average (1 min) 1.0–3.5 during the pass", "the machine's load is shown");
   assert.match(md, "**quick run**", "a quick section is marked");
   assert.match(md, "Deno: `wasi_programs.ts` **failed** (exit 1)", "a failed file is reported");
   assert.match(md, "not measured: wasm-metering on sieve", "a skip is reported");
