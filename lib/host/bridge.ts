@@ -404,6 +404,9 @@ function wrapHostFunction(
     ctx.detail = undefined;
     memory.bytesIn = 0;
     memory.bytesOut = 0;
+    // An async call keeps its reason and detail in the context until it settles: what it explains
+    // after awaiting belongs to its own record, and must not linger into the next call's.
+    let inFlight = false;
     try {
       const stop = control.stopped;
       if (stop !== undefined) return refuseStopped(stop, needed);
@@ -442,16 +445,35 @@ function wrapHostFunction(
         }
         // The bytes the call moved before it awaited, and the count to restore once it has settled.
         const syncIn = memory.bytesIn, syncOut = memory.bytesOut;
+        const restore = () => {
+          ctx.reason = outerReason;
+          ctx.detail = outerDetail;
+        };
+        inFlight = true;
         return result.then(
-          (value) => settled(value, syncIn, syncOut, outerIn, outerOut, started, needed),
-          (err) => settled(failed(err, started, needed), syncIn, syncOut, outerIn, outerOut, started, needed),
+          (value) => {
+            try {
+              return settled(value, syncIn, syncOut, outerIn, outerOut, started, needed);
+            } finally {
+              restore();
+            }
+          },
+          (err) => {
+            try {
+              return settled(failed(err, started, needed), syncIn, syncOut, outerIn, outerOut, started, needed);
+            } finally {
+              restore();
+            }
+          },
         );
       }
       return finished(result, started, needed);
     } finally {
       ctx.token = outerToken;
-      ctx.reason = outerReason;
-      ctx.detail = outerDetail;
+      if (!inFlight) {
+        ctx.reason = outerReason;
+        ctx.detail = outerDetail;
+      }
       memory.bytesIn = outerIn;
       memory.bytesOut = outerOut;
     }

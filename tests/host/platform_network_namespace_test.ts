@@ -14,6 +14,8 @@ import { SandboxError } from "../../lib/errors.ts";
 import { answer, httpServer } from "../net/_servers.ts";
 import type { Handler, TestServer } from "../net/_servers.ts";
 import { FakeHostCall } from "./_fake_host_call.ts";
+import { WasmSandboxRuntime } from "../../lib/runtime.ts";
+import { wat } from "../_helpers/wat.ts";
 
 const test = suite("platform_network.http_request");
 
@@ -184,6 +186,73 @@ test("validateNetworkGrants() refuses a bad policy at load; a bad policy reachin
   const len = ctx.put(REQ, JSON.stringify({ url: "https://api.example.com/" }));
   assert.is(await ctx.call(httpRequestFunction({ state: createNetworkState() }), REQ, len, OUT, 100), -6n);
   assert.match(ctx.reasons[0], /policy is invalid/);
+});
+
+
+// ---- Through a guest: the runtime links the registrar (async host functions: JSPI or a worker). ----
+
+const GUEST = `(module
+  (import "platform_network" "http_request" (func $http (param i32 i32 i32 i32) (result i64)))
+  (import "sandbox" "take_response" (func $take (param i32 i32) (result i64)))
+  (memory (export "memory") 4)
+  (func (export "http") (param i32 i32 i32 i32) (result i64)
+    (call $http (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "take") (param i32 i32) (result i64) (call $take (local.get 0) (local.get 1))))`;
+
+async function guest(server: TestServer, scope: Partial<NetworkPolicy>, isolation?: "worker") {
+  const runtime = new WasmSandboxRuntime();
+  const plugin = await runtime.loadPlugin("net", await wat(GUEST), {
+    registrars: [platformNetworkNamespace({ state: createNetworkState(), client: { lookup } })],
+    capabilities: [grant("network:http", scope)],
+    ...(isolation === undefined ? {} : { isolation: { mode: isolation } }),
+  });
+  const http = async (request: unknown, outCap = 65536) => {
+    const len = plugin.memory.writeUtf8(REQ, JSON.stringify(request));
+    return await plugin.call("http", REQ, len, OUT, outCap) as bigint;
+  };
+  return { runtime, plugin, http, url: (path = "/") => `http://api.test:${server.port}${path}` };
+}
+
+for (const isolation of [undefined, "worker"] as const) {
+  test(`a guest's request gets its response and is audited with its detail (${isolation ?? "default"} mode)`, async () => {
+    const server = await httpServer(answer("from the server"));
+    try {
+      const { runtime, plugin, http, url } = await guest(server, { allowedHosts: [`api.test:${server.port}`], allowedSchemes: ["http"], allowPrivate: ["127.0.0.1"] }, isolation);
+      const n = await http({ url: url("/hello") });
+      assert.ok(n > 0n, String(n));
+      assert.is(JSON.parse(plugin.memory.readUtf8(OUT, Number(n))).body, "from the server");
+      assert.is(await http({ url: "http://other.test/" }), -2n);
+      const small = await http({ url: url("/again") }, 8);
+      assert.ok(small > 8n);
+      assert.is(await plugin.call("take", OUT, Number(small)), small);
+      assert.match(plugin.memory.readUtf8(OUT, Number(small)), /"body":"from the server"/);
+      const records = runtime.audit.events().events.filter((e) => e.function === "http_request");
+      assert.equal(records.map((r) => [r.result, r.detail?.outcome, r.detail?.status, r.reason === undefined]), [
+        [n, "response", 200, true],
+        [-2n, "denied", null, false],
+        [small, "response", 200, true],
+      ], "each record carries its own detail and reason, none left over from the call before");
+      assert.match(records[1].reason!, /other\.test is not on the policy.s allowed hosts \(port 80\)/);
+      assert.is(records[0].detail?.host, `api.test:${server.port}`);
+      assert.is(server.seen.length, 2);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+test("a guest without network:http cannot link http_request", async () => {
+  const server = await httpServer(answer("x"));
+  try {
+    const error = await new WasmSandboxRuntime().loadPlugin("net", await wat(GUEST), {
+      registrars: [platformNetworkNamespace({ state: createNetworkState(), client: { lookup } })],
+    }).then(() => undefined, (err) => err);
+    assert.instance(error, SandboxError);
+    assert.is((error as SandboxError).code, "CapabilityDenied");
+    assert.is(server.seen.length, 0);
+  } finally {
+    await server.close();
+  }
 });
 
 test.run();
