@@ -3,4 +3,5 @@
 export * from "./abi";
 export { lastError, takeResponse, SCRATCH_CAP } from "./sandbox";
 export * from "./soch";
+export { parseSearchHits, SearchHit } from "./search_hits";
 export * from "./platform";

@@ -14,6 +14,8 @@ export interface FakeCall {
 
 export class FakeAbiHost {
   readonly store = new Map<string, Uint8Array>();
+  /** What vector_put received, by key (as sent: not normalized). */
+  readonly vectors = new Map<string, Float32Array>();
   readonly logs: Array<[number, string]> = [];
   readonly calls: FakeCall[] = [];
   readonly stdout: string[] = [];
@@ -91,6 +93,12 @@ export class FakeAbiHost {
           if (forced !== undefined) return forced;
           const query = this.memory.readF32Array(queryPtr, dim);
           return this.#respond(encoder.encode(this.searchResult(query, k)), outPtr, outCap);
+        },
+        vector_put: (keyPtr: number, keyLen: number, vecPtr: number, dim: number): bigint => {
+          const forced = this.#log("vector_put", [keyPtr, keyLen, vecPtr, dim]);
+          if (forced !== undefined) return forced;
+          this.vectors.set(this.memory.readUtf8(keyPtr, keyLen), this.memory.readF32Array(vecPtr, dim));
+          return 0n;
         },
       },
       platform_sandbox: {

@@ -10,6 +10,7 @@ import type { PluginOptions } from "../../mod.ts";
 import type { GuestLogEntry } from "../../lib/host/mod.ts";
 import { compileAssemblyScript } from "../_helpers/assemblyscript.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { DOC_INDEX_DIM, docIndexEmbedding } from "./_doc_index_embedding.ts";
 
 const test = suite("guest examples, end to end");
 
@@ -167,6 +168,128 @@ test("vector_demo: an empty store answers [] and a bad k is INVALID_ARGUMENT (-3
   assert.equal(logs.at(-1)?.message, "vector_search failed: INVALID_ARGUMENT");
 });
 
+// --- doc_index ------------------------------------------------------------------
+
+const DOC_CAPS = () => [grant("soch:write"), grant("soch:vector_write"), grant("soch:vector_search"), grant("soch:read")];
+
+const DOCS: Record<string, string> = {
+  "docs/fuel": "Fuel metering rewrites the module so that every loop and call spends fuel; an infinite loop runs out of fuel and stops.",
+  "docs/wasi": "WASI gives the plugin a virtual filesystem, clocks, random numbers and stdio, each behind its own capability.",
+  "docs/audit": "Every host call is recorded in the audit log; with a file sink the records form a hash chain that verify checks.",
+  "docs/exec": "sandbox_exec runs a host command under bubblewrap with the network off, or not at all unless the policy allows it.",
+  "docs/long": "A long document about capabilities and tokens. ".repeat(12),
+};
+
+/** A runtime with doc_index loaded and DOCS indexed by the guest. */
+async function docIndex(capabilities = DOC_CAPS(), provider = new DefaultHostContextProvider()) {
+  const { runtime } = runtimeWith(provider);
+  const plugin = await runtime.loadPlugin("docs", await example("doc_index", ["--exportRuntime"]), { capabilities });
+  /** search() through the plugin: the parsed answer, or the guest's error code. */
+  const search = (query: string, k: number): Array<{ key: string; score: number; text: string | null }> | number => {
+    const ptr = plugin.callSync("search", query, k) as number;
+    if (ptr === 0) return plugin.callSync("lastErrorCode") as number;
+    return JSON.parse(plugin.memory.readAssemblyScriptString(ptr));
+  };
+  return { runtime, provider, plugin, search };
+}
+
+test("doc_index: the guest indexes documents and answers a search with the nearest texts, best first", async () => {
+  const { runtime, provider, plugin, search } = await docIndex();
+  for (const [key, text] of Object.entries(DOCS)) assert.is(await plugin.call("index", key, text), 0, key);
+  assert.is(provider.size, 5);
+  assert.is(provider.vectorCount, 5);
+  assert.is(provider.dimension, DOC_INDEX_DIM, "the first vector the guest stored fixed the dimension");
+  // The vectors are the embedding the example documents (stored as unit vectors).
+  const stored = provider.toJSON().vectors!;
+  for (const [key, text] of Object.entries(DOCS)) {
+    const expected = docIndexEmbedding(text);
+    const norm = Math.hypot(...expected);
+    assert.ok(stored[key].every((x, i) => Math.abs(x - expected[i] / norm) < 1e-6), key);
+  }
+
+  const query = "how does an infinite loop stop when it runs out of fuel";
+  const hits = search(query, 3);
+  assert.ok(Array.isArray(hits), `search failed: ${hits}`);
+  assert.is(hits[0].key, "docs/fuel");
+  assert.is(hits[0].text, DOCS["docs/fuel"]);
+  // Scores and order are the provider's own for the guest's query embedding; every text is the indexed one.
+  const expected = provider.vectorSearch(docIndexEmbedding(query), 3);
+  assert.equal(hits.map((h) => [h.key, h.score]), expected.map((h) => [h.key, h.score]));
+  assert.ok(hits.every((h) => h.text === DOCS[h.key]));
+
+  // All of it went through the audited host functions, allowed.
+  const fns = (name: string) => callsTo(runtime, name);
+  assert.is(fns("soch_write").length, 5);
+  assert.is(fns("vector_put").length, 5);
+  assert.is(fns("vector_search").length, 1);
+  assert.is(fns("soch_read").length, 3);
+  assert.ok(runtime.audit.events().events.every((e) => e.decision === "allow"));
+});
+
+test("doc_index: long texts and long hit lists come through take_response intact", async () => {
+  const { runtime, plugin, search } = await docIndex();
+  for (const [key, text] of Object.entries(DOCS)) assert.is(plugin.callSync("index", key, text), 0, key);
+  const hits = search("capabilities and tokens", 5);
+  assert.ok(Array.isArray(hits));
+  assert.is(hits.length, 5);
+  assert.is(hits[0].key, "docs/long");
+  assert.is(hits[0].text, DOCS["docs/long"]);
+  assert.ok(new TextEncoder().encode(DOCS["docs/long"]).byteLength > 256);
+  assert.ok(callsTo(runtime, "take_response").length >= 1, "the long text did not fit the SDK's buffer");
+});
+
+test("doc_index: re-indexing a key replaces its text and vector; a text without words is -3 and stores nothing", async () => {
+  const { provider, plugin, search } = await docIndex();
+  assert.is(plugin.callSync("index", "docs/a", "apples and pears"), 0);
+  assert.is(plugin.callSync("index", "docs/a", "rivers and mountains"), 0);
+  assert.is(provider.vectorCount, 1);
+  assert.is(text(provider.read("docs/a")), "rivers and mountains");
+  const hits = search("mountains", 1);
+  assert.ok(Array.isArray(hits));
+  assert.equal(hits.map((h) => h.text), ["rivers and mountains"]);
+  assert.is(plugin.callSync("index", "docs/b", " ... !!! "), -3);
+  assert.is(provider.read("docs/b"), undefined);
+  assert.is(search("?!", 1), -3, "a query without words");
+  assert.is(search("mountains", 0), -3, "k 0, refused by the host");
+});
+
+test("doc_index: scoped tokens confine the guest to docs/: writes elsewhere are -2, other keys never show up", async () => {
+  const provider = new DefaultHostContextProvider();
+  // A host-side document outside the scope that would be the best match.
+  provider.write("private/salary", new TextEncoder().encode("secret fuel budget"));
+  provider.upsertVector("private/salary", docIndexEmbedding("fuel"));
+  const scope = { keyPrefix: "docs/" };
+  const caps = [grant("soch:write", scope), grant("soch:vector_write", scope), grant("soch:vector_search", scope), grant("soch:read", scope)];
+  const { plugin, search } = await docIndex(caps, provider);
+  assert.is(plugin.callSync("index", "docs/fuel", DOCS["docs/fuel"]), 0);
+  assert.is(plugin.callSync("index", "private/notes", "fuel notes"), -2);
+  assert.is(provider.read("private/notes"), undefined);
+  assert.is(provider.vectorCount, 2);
+  const hits = search("fuel", 5);
+  assert.ok(Array.isArray(hits));
+  assert.equal(hits.map((h) => h.key), ["docs/fuel"]);
+});
+
+test("doc_index: a store of another dimension refuses the vector (-3) and the audit record says why", async () => {
+  const { runtime, provider, plugin } = await docIndex(DOC_CAPS(), new DefaultHostContextProvider({ dimension: 64 }));
+  assert.is(plugin.callSync("index", "docs/fuel", DOCS["docs/fuel"]), -3);
+  assert.is(provider.vectorCount, 0);
+  assert.is(text(provider.read("docs/fuel")), DOCS["docs/fuel"], "the text was stored first; index() reports the failure");
+  const [put] = callsTo(runtime, "vector_put");
+  assert.is(put.result, -3n);
+  assert.match(put.reason ?? "", "32 components; the store's vectors have 64");
+});
+
+test("doc_index: without soch:vector_write the load is refused, naming the capability", async () => {
+  const { runtime } = runtimeWith();
+  const err = await runtime.loadPlugin("docs", await example("doc_index", ["--exportRuntime"]), {
+    capabilities: [grant("soch:write"), grant("soch:vector_search"), grant("soch:read")],
+  }).then(() => undefined, (e: unknown) => e);
+  assert.instance(err, SandboxError);
+  assert.is((err as SandboxError).code, "CapabilityDenied");
+  assert.match((err as SandboxError).message, "soch:vector_write");
+});
+
 // --- hello_wasi -----------------------------------------------------------------
 
 const HELLO_FLAGS = ["--exportStart", "_start", "--use", "abort=guest/examples/hello_wasi/abortToExit"];
@@ -222,7 +345,7 @@ test("exec_demo: without sandbox:exec the request is refused with PERMISSION_DEN
   const { runtime, provider, logs } = runtimeWith();
   const plugin = await loadExecDemo(runtime, { capabilities: EXEC_CAPS(), linkDeniedAsStubs: true });
   if (!plugin) return;
-  assert.is(plugin.callSync("run"), -2);
+  assert.is(await plugin.call("run"), -2);
   assert.is(provider.read("exec_result"), undefined);
   assert.equal(logs.map((l) => [l.level, l.message]), [["warn", "sandbox_exec failed: PERMISSION_DENIED"]]);
   const execs = callsTo(runtime, "sandbox_exec");
@@ -235,7 +358,7 @@ test("exec_demo: a policy allowing echo runs it and the JSON response reaches th
   const policy = { allowedCommands: ["echo"], workingDirectory: await tempDir(), networkIsolation: "none", processIsolation: "group" };
   const plugin = await loadExecDemo(runtime, { capabilities: [...EXEC_CAPS(), grant("sandbox:exec", policy)] });
   if (!plugin) return;
-  const size = plugin.callSync("run") as number;
+  const size = (await plugin.call("run")) as number;
   const stored = text(provider.read("exec_result"))!;
   assert.is(size, new TextEncoder().encode(stored).byteLength);
   const response = JSON.parse(stored);

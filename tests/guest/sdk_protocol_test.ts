@@ -5,7 +5,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { AbiCode } from "../../lib/host/abi_codes.ts";
+import { AS_STRING_ID, readAssemblyScriptString, writeUtf16 } from "../../lib/memory/assemblyscript_strings.ts";
 import { compileAssemblyScript, compileGuestFile } from "../_helpers/assemblyscript.ts";
+import { docIndexEmbedding } from "./_doc_index_embedding.ts";
 import { FakeAbiHost } from "./_fake_abi_host.ts";
 
 const encoder = new TextEncoder();
@@ -216,6 +218,168 @@ test("hello_wasi prints through fd_write, completing partial writes", async () =
     assert.is(host.stdout.join(""), "Hello from WASI!\n");
     assert.is(host.exitCode, undefined);
   }
+});
+
+// --- vectorPut and search hits ------------------------------------------------
+
+const VECTOR_PROBE = `
+import { lastError, sochWriteString, vectorPut, vectorSearchHits } from "./sdk/index";
+
+/** Stores (x, y, z) under a non-ASCII key; returns the SDK's result. */
+export function put(x: f32, y: f32, z: f32): i32 {
+  const v = new Float32Array(3);
+  v[0] = x;
+  v[1] = y;
+  v[2] = z;
+  return vectorPut("docs/ünï", v);
+}
+
+export function lastCode(): i32 {
+  return lastError();
+}
+
+/** Searches, then writes each parsed hit as key NUL score NUL under "parsed"; returns the count or the error. */
+export function parse(k: i32): i32 {
+  const query = new Float32Array(1);
+  query[0] = 1;
+  const hits = vectorSearchHits(query, k);
+  if (hits === null) return lastError();
+  let out = "";
+  for (let i = 0; i < hits.length; i++) out += hits[i].key + "\0" + hits[i].score.toString() + "\0";
+  sochWriteString("parsed", out);
+  return hits.length;
+}
+`;
+
+let vectorProbe: Promise<Uint8Array> | undefined;
+const vectorProbeWasm = () => (vectorProbe ??= compileAssemblyScript(VECTOR_PROBE));
+
+test("vectorPut sends the UTF-8 key and the little-endian f32 components; a refusal is its return and lastError()", async () => {
+  const host = new FakeAbiHost();
+  const instance = await host.instantiate(await vectorProbeWasm());
+  const put = instance.exports.put as (x: number, y: number, z: number) => number;
+  assert.is(put(0.5, -2, 1e-3), 0);
+  assert.equal([...host.vectors], [["docs/ünï", new Float32Array([0.5, -2, 1e-3])]]);
+  const [call] = host.callsTo("vector_put");
+  assert.is(call.args[1], encoder.encode("docs/ünï").byteLength, "the key length is in UTF-8 bytes");
+  assert.is(call.args[3], 3, "dim is the number of components");
+  for (const code of [AbiCode.PERMISSION_DENIED, AbiCode.INVALID_ARGUMENT, AbiCode.LIMIT_EXCEEDED, AbiCode.UNAVAILABLE]) {
+    host.forced.set("vector_put", BigInt(code));
+    assert.is(put(1, 0, 0), code);
+    assert.is((instance.exports.lastCode as () => number)(), code);
+  }
+  host.forced.delete("vector_put");
+  assert.is(put(1, 0, 0), 0);
+  assert.is((instance.exports.lastCode as () => number)(), 0, "a success clears lastError()");
+});
+
+test("vectorSearchHits reads the host's JSON: escapes, surrogate pairs, whitespace, number forms, long answers", async () => {
+  const host = new FakeAbiHost();
+  const instance = await host.instantiate(await vectorProbeWasm());
+  const parse = instance.exports.parse as (k: number) => number;
+  const hits = [
+    { key: "plain", score: 1 },
+    { key: "quote \" backslash \\ slash / tab \t newline \n", score: 0.9999999403953552 },
+    { key: "ünïcödé 🎉 \u0001 \u2028", score: -0.5 },
+    { key: "docs/" + "x".repeat(300), score: 1e-7 },
+    { key: "zero", score: 0 },
+    { key: "minus one", score: -1 },
+  ];
+  const cases: Array<[string, string]> = [
+    ["JSON.stringify", JSON.stringify(hits)],
+    ["spaced", JSON.stringify(hits, null, 2)],
+    ["every character escaped", "[" + hits.map((h) => `{"score":${h.score},"key":"${h.key.split("").map((unit) => "\\u" + unit.charCodeAt(0).toString(16).padStart(4, "0")).join("")}"}`).join(",") + "]"],
+    ["escaped slash and exponent forms", '[{"key":"a\\/b","score":1E-7},{"key":"c","score":-2.5e+0},{"key":"d","score":0.25}]'],
+  ];
+  for (const [label, json] of cases) {
+    host.searchResult = () => json;
+    const expected = JSON.parse(json) as Array<{ key: string; score: number }>;
+    assert.is(parse(10), expected.length, label);
+    const parts = decoder.decode(host.store.get("parsed")).split("\0").slice(0, -1);
+    const parsed = [];
+    for (let i = 0; i < parts.length; i += 2) parsed.push({ key: parts[i], score: Number(parts[i + 1]) });
+    assert.equal(parsed, expected.map((h) => ({ key: h.key, score: h.score })), label);
+  }
+  host.searchResult = () => "[]";
+  assert.is(parse(10), 0, "no hits");
+});
+
+test("vectorSearchHits refuses anything but a hit list with INVALID_ARGUMENT (-3), never a guess", async () => {
+  const host = new FakeAbiHost();
+  const instance = await host.instantiate(await vectorProbeWasm());
+  const parse = instance.exports.parse as (k: number) => number;
+  const bad = [
+    "", " ", "[", "]", "{}", "null", '{"key":"a","score":1}', "[{}]", '[{"key":"a"}]', '[{"score":1}]',
+    '[{"key":"a","score":1,"x":2}]', '[{"key":"a","key":"b","score":1}]', '[{"key":"a","score":1,"score":2}]',
+    '[{"key":1,"score":1}]', '[{"key":"a","score":"1"}]', '[{"key":"a","score":01}]', '[{"key":"a","score":1.}]',
+    '[{"key":"a","score":.5}]', '[{"key":"a","score":-}]', '[{"key":"a","score":1e}]', '[{"key":"a","score":+1}]',
+    '[{"key":"a","score":NaN}]', '[{"key":"a","score":1},]', '[{"key":"a","score":1}] x', '[{"key":"a","score":1}][]',
+    '[{"key":"a\\x","score":1}]', '[{"key":"a\\u12G4","score":1}]', '[{"key":"a\\u12","score":1}]',
+    '[{"key":"a\nb","score":1}]', '[{"key":"unterminated,"score":1}]', '[{key:"a","score":1}]',
+  ];
+  for (const json of bad) {
+    host.searchResult = () => json;
+    host.store.delete("parsed");
+    assert.is(parse(10), AbiCode.INVALID_ARGUMENT, JSON.stringify(json));
+    assert.not.ok(host.store.has("parsed"), `${JSON.stringify(json)}: nothing was used`);
+  }
+});
+
+// --- doc_index --------------------------------------------------------------------
+
+/** An AssemblyScript string made in the guest with __new and pinned (so a later allocation cannot collect it). */
+function guestString(instance: WebAssembly.Instance, host: FakeAbiHost, text: string): number {
+  const ptr = (instance.exports.__new as (size: number, id: number) => number)(text.length * 2, AS_STRING_ID);
+  writeUtf16(host.memory, ptr, text);
+  return (instance.exports.__pin as (ptr: number) => number)(ptr);
+}
+
+test("doc_index: index() stores the text and the bag-of-words embedding the example documents", async () => {
+  const host = new FakeAbiHost();
+  const instance = await host.instantiate(await compileGuestFile("guest/examples/doc_index.ts", ["--exportRuntime"]));
+  const index = instance.exports.index as (key: number, text: number) => number;
+  const texts = ["Hello, hello WORLD!", "a1 b2-c3 ünï×code  mixedCASE", "x"];
+  for (const [i, text] of texts.entries()) {
+    assert.is(index(guestString(instance, host, `docs/${i}`), guestString(instance, host, text)), 0, text);
+    assert.is(decoder.decode(host.store.get(`docs/${i}`)), text);
+    assert.equal(host.vectors.get(`docs/${i}`), docIndexEmbedding(text), text);
+  }
+  assert.is(host.vectors.get("docs/0")!.reduce((a, b) => a + b), 3, "three words, two of them the same");
+  host.calls.length = 0;
+  assert.is(index(guestString(instance, host, "docs/empty"), guestString(instance, host, " ,;!? ")), AbiCode.INVALID_ARGUMENT);
+  assert.equal(host.calls, [], "a text without words touches nothing");
+  host.forced.set("soch_write", BigInt(AbiCode.PERMISSION_DENIED));
+  assert.is(index(guestString(instance, host, "docs/3"), guestString(instance, host, "text")), AbiCode.PERMISSION_DENIED);
+  assert.is(host.callsTo("vector_put").length, 0, "no vector for a text that was not stored");
+});
+
+test("doc_index: search() reads back each hit's text, long texts through take_response, missing ones as null", async () => {
+  const host = new FakeAbiHost();
+  const instance = await host.instantiate(await compileGuestFile("guest/examples/doc_index.ts", ["--exportRuntime"]));
+  const search = instance.exports.search as (query: number, k: number) => number;
+  const long = "a long document ".repeat(40);
+  host.store.set("docs/long", encoder.encode(long));
+  host.store.set("docs/short", encoder.encode("short \"quoted\" text"));
+  let query: Float32Array | undefined;
+  host.searchResult = (q) => {
+    query = q;
+    return JSON.stringify([{ key: "docs/long", score: 0.75 }, { key: "docs/short", score: 0.5 }, { key: "vector/only", score: 0.25 }]);
+  };
+  const ptr = search(guestString(instance, host, "long document"), 3);
+  assert.equal(query, docIndexEmbedding("long document"));
+  assert.equal(JSON.parse(readAssemblyScriptString(host.memory, ptr)), [
+    { key: "docs/long", score: 0.75, text: long },
+    { key: "docs/short", score: 0.5, text: "short \"quoted\" text" },
+    { key: "vector/only", score: 0.25, text: null },
+  ]);
+  assert.is(host.callsTo("take_response").length, 1, "the long text did not fit the scratch buffer");
+  const lastErrorCode = instance.exports.lastErrorCode as () => number;
+  host.forced.set("soch_read", BigInt(AbiCode.PERMISSION_DENIED));
+  assert.is(search(guestString(instance, host, "long"), 3), 0, "null");
+  assert.is(lastErrorCode(), AbiCode.PERMISSION_DENIED, "a refused read fails the search instead of passing as a missing text");
+  host.forced.delete("soch_read");
+  assert.is(search(guestString(instance, host, "..."), 3), 0);
+  assert.is(lastErrorCode(), AbiCode.INVALID_ARGUMENT, "a query without words");
 });
 
 test.run();
