@@ -61,6 +61,8 @@ export function index(key: string, text: string): i32 {
   const vector = embed(text);
   if (wordCount == 0) return INVALID_ARGUMENT;
   // The text first: a key that search can return always has a text to read.
+  // If vector_put then fails (e.g. the host fixed another dimension), the text
+  // stays stored but unindexed, and the code says so.
   const written = sochWriteString(key, text);
   if (written < 0) return written;
   return vectorPut(key, vector);
