@@ -29,7 +29,7 @@ const SPIN = `(module (func $spin (loop $l (br $l))) (start $spin) (func (export
 
 for (const isolation of ["in-process", "worker"] as const) {
   const wasi = isolation === "worker";
-  const options = { isolation, ...(wasi ? { timeoutMs: 10_000 } : {}) };
+  const options = { isolation: { mode: isolation, ...(wasi ? { timeoutMs: 10_000 } : {}) } };
 
   test(`${isolation}: what the start function spends comes out of the budget and shows in stats`, async () => {
     const runtime = new WasmSandboxRuntime({ fuel: 1_000_000n });
