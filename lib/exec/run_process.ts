@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../memory/concat_bytes.ts";
 import type { ByteSource, CommandRunner, ExitStatus, SpawnedCommand, SpawnSpec } from "./command_runner.ts";
 
 /** Bounds for one run. */
@@ -40,16 +41,6 @@ interface Drained {
   truncated: boolean;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 /**
  * Reads `source` until EOF, keeping at most `cap` bytes. At the cap our end
  * of the pipe is closed: the writer gets SIGPIPE/EPIPE instead of flooding
@@ -60,11 +51,11 @@ async function drain(source: ByteSource, cap: number): Promise<Drained> {
   let total = 0;
   for (;;) {
     const chunk = await source.read();
-    if (chunk === null) return { bytes: concat(chunks, total), truncated: false };
+    if (chunk === null) return { bytes: concatBytes(chunks), truncated: false };
     if (total + chunk.byteLength > cap) {
       chunks.push(chunk.subarray(0, cap - total));
       source.cancel();
-      return { bytes: concat(chunks, cap), truncated: true };
+      return { bytes: concatBytes(chunks), truncated: true };
     }
     chunks.push(chunk);
     total += chunk.byteLength;

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { concatBytes } from "../memory/concat_bytes.ts";
 
 type Tagged = { $bigint: string } | { $number: string } | { $bytes: [number, number] };
 
@@ -34,14 +35,9 @@ export function encodeMessage(value: unknown): Uint8Array {
     return v;
   }) ?? "null";
   const text = new TextEncoder().encode(json);
-  const out = new Uint8Array(4 + text.byteLength + blobBytes);
+  // The length word first (filled in below), the JSON, then the byte arrays.
+  const out = concatBytes([new Uint8Array(4), text, ...blobs]);
   new DataView(out.buffer).setUint32(0, text.byteLength, true);
-  out.set(text, 4);
-  let at = 4 + text.byteLength;
-  for (const blob of blobs) {
-    out.set(blob, at);
-    at += blob.byteLength;
-  }
   return out;
 }
 

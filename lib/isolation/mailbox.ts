@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { concatBytes } from "../memory/concat_bytes.ts";
 
 /** Bytes before the data in a mailbox buffer. */
 export const MAILBOX_HEADER_BYTES = 16;
@@ -109,7 +110,8 @@ export class MailboxReceiver {
       Atomics.store(this.#header, STATE, EMPTY);
       Atomics.notify(this.#header, STATE);
       if (!final) continue;
-      const message = concat(this.#parts);
+      // The parts are copies already: a single one is the message as it is.
+      const message = this.#parts.length === 1 ? this.#parts[0]! : concatBytes(this.#parts);
       this.#parts = [];
       // A throwing handler must not stop the channel.
       try {
@@ -127,15 +129,4 @@ export class MailboxReceiver {
     Atomics.store(this.#header, STATE, CLOSED);
     Atomics.notify(this.#header, STATE);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }

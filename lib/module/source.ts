@@ -5,6 +5,7 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
+import { concatBytes } from "../memory/concat_bytes.ts";
 import { HostNotFoundError } from "../platform/types.ts";
 import type { HostFileSystem } from "../platform/types.ts";
 
@@ -125,11 +126,5 @@ async function fetchUrl(url: URL, maxBytes: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }

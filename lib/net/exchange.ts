@@ -15,6 +15,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { concatBytes } from "../memory/concat_bytes.ts";
 import { portOf } from "./policy.ts";
 import type { ResolvedAddress } from "./resolve.ts";
 
@@ -112,7 +113,7 @@ function attempt(request: ExchangeRequest, target: ResolvedAddress): Promise<Exc
           kind: "response",
           status: res.statusCode ?? 0,
           headers: joinHeaders(res.headers),
-          body: concat(chunks, kept),
+          body: concatBytes(chunks),
           truncated,
           address: target.address,
         });
@@ -152,16 +153,6 @@ function attempt(request: ExchangeRequest, target: ResolvedAddress): Promise<Exc
     }, Math.max(0, request.deadline - performance.now()));
     req.end(request.body);
   });
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 function describe(err: unknown): string {

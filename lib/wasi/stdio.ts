@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "../memory/concat_bytes.ts";
 
 /** How one output stream is captured. */
 export interface OutputOptions {
@@ -52,14 +53,7 @@ export class OutputSink {
     const keep = Math.min(total, this.room);
     if (keep < total) this.truncated = true;
     if (keep > 0) {
-      const kept = new Uint8Array(keep);
-      let at = 0;
-      for (const chunk of chunks) {
-        if (at === keep) break;
-        const part = chunk.subarray(0, keep - at);
-        kept.set(part, at);
-        at += part.byteLength;
-      }
+      const kept = concatBytes(chunks, keep);
       if (this.#capture) this.#chunks.push(kept);
       this.#length += keep;
       this.#onData?.(kept);
@@ -69,12 +63,6 @@ export class OutputSink {
 
   /** Everything kept so far, as one array (empty when not capturing). */
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.#chunks.reduce((n, chunk) => n + chunk.byteLength, 0));
-    let at = 0;
-    for (const chunk of this.#chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return out;
+    return concatBytes(this.#chunks);
   }
 }
