@@ -8,6 +8,9 @@ export type { CommandResult, Preopen, WasiHostOptions } from "./wasi_host.ts";
 export { memoryTree } from "./memory_tree.ts";
 export type { MemoryTreeOptions, TreeSpec } from "./memory_tree.ts";
 export { mountHostDirectory } from "./host_mount.ts";
+// The host file system `mountHostDirectory` reads through: `(await hostPlatform()).fs`.
+export { hostPlatform } from "../platform/host_platform.ts";
+export type { HostFileSystem } from "../platform/types.ts";
 export type { HostMount, MountOptions } from "./host_mount.ts";
 export { assertDisjointMounts } from "./mount_overlap.ts";
 export { formatWriteBackReport, writeBackComplete } from "./write_back_report.ts";
