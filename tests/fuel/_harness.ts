@@ -2,43 +2,19 @@
 // happened (results, traps, host calls), so an original module and its
 // instrumented form can be compared call for call.
 import { DEPTH_GLOBAL_EXPORT, FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../../lib/fuel/instrument.ts";
-import { WasmReader } from "../../lib/wasm/reader.ts";
-import { readSections, SectionId } from "../../lib/wasm/sections.ts";
-import { type FuncType, readTypeEntry } from "../../lib/wasm/value_types.ts";
+import { type FuncType, summarizeModule } from "../../lib/wasm/module_summary.ts";
 
 /** Parameter types of each exported function, read from the binary (JS has no type reflection on Node 20). */
 export function exportParamTypes(bytes: Uint8Array): Map<string, string[]> {
-  const types: FuncType[] = [];
-  const funcTypes: number[] = [];
+  const summary = summarizeModule(bytes);
+  // The function index space: imported functions first, then the module's own.
+  const functions: FuncType[] = [
+    ...summary.imports.flatMap((imp) => (imp.kind === "func" ? [imp.funcType!] : [])),
+    ...summary.functionTypes.map((index) => summary.types[index]!),
+  ];
   const result = new Map<string, string[]>();
-  const reader = new WasmReader(bytes);
-  for (const section of readSections(bytes)) {
-    reader.offset = section.start;
-    reader.end = section.end;
-    if (section.id === SectionId.Type) {
-      const count = reader.readU32();
-      for (let i = 0; i < count; i++) types.push(readTypeEntry(reader));
-    } else if (section.id === SectionId.Import) {
-      const count = reader.readU32();
-      for (let i = 0; i < count; i++) {
-        reader.readName();
-        reader.readName();
-        const kind = reader.readU8();
-        if (kind !== 0) return result; // fixtures with non-function imports: fall back to arity
-        funcTypes.push(reader.readU32());
-      }
-    } else if (section.id === SectionId.Function) {
-      const count = reader.readU32();
-      for (let i = 0; i < count; i++) funcTypes.push(reader.readU32());
-    } else if (section.id === SectionId.Export) {
-      const count = reader.readU32();
-      for (let i = 0; i < count; i++) {
-        const name = reader.readName();
-        const kind = reader.readU8();
-        const index = reader.readU32();
-        if (kind === 0) result.set(name, types[funcTypes[index]!]!.params);
-      }
-    }
+  for (const exp of summary.exports) {
+    if (exp.kind === "func") result.set(exp.name, functions[exp.index]!.params);
   }
   return result;
 }
