@@ -117,16 +117,19 @@ export interface WasiOptions {
  */
 export interface IsolationOptions {
   /**
-   * `"in-process"`: on the calling thread. `"worker"`: in its own worker
-   * thread (WASI-only plugins). Left out: in process, or in a worker when
-   * `timeoutMs` is set.
+   * Where the guest runs. Unset (the default): on the calling thread, with
+   * JSPI when it imports async host functions, and in a worker where the
+   * runtime has no JSPI or `timeoutMs` is set. `"worker"`: always in its own
+   * worker thread. `"in-process"`: never in a worker (a plugin that needs
+   * async host functions without JSPI is then refused). Every host function
+   * runs on the host thread in every mode (docs/ISOLATION.md).
    */
   mode?: "in-process" | "worker";
   /**
-   * Wall-clock limit of each call, in ms: the plugin then runs in a worker,
-   * which is terminated when a call passes the limit (the call rejects with
-   * `Timeout`, the sandbox is Trapped until `reset()`). Default for
-   * worker-isolated plugins: 30 000. Refused with `mode: "in-process"`.
+   * Wall-clock limit of each call, in ms, for any plugin: it then runs in a
+   * worker, which is terminated when a call passes the limit (the call
+   * rejects with `Timeout`, the sandbox is Trapped until `reset()`).
+   * Default for worker-isolated plugins: 30 000.
    */
   timeoutMs?: number;
 }

@@ -17,7 +17,7 @@ import { sochNamespace } from "./host/soch_namespace.ts";
 import { DefaultHostContextProvider } from "./host/soch_provider.ts";
 import type { HostContextProvider } from "./host/soch_namespace.ts";
 import { linkableWasi, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
-import { deterministicClock, runStartWithoutWasi, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
+import { deterministicClock, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
 import { Capabilities, CapabilitySet, isCapabilityToken } from "./host/capabilities.ts";
 import { execPolicyOf, sandboxExecFunction } from "./host/sandbox_exec.ts";
 import { validateSandboxPolicy } from "./exec/policy.ts";
@@ -34,7 +34,6 @@ import type { PluginSource } from "./module/source.ts";
 import { PluginSandbox } from "./sandbox/plugin_sandbox.ts";
 import type { InstanceEnvironment, SandboxInit } from "./sandbox/plugin_sandbox.ts";
 import type { PreparedModule } from "./module/prepare.ts";
-import { isolationSettings, startIsolatedSandbox } from "./isolation/isolated_sandbox.ts";
 import type { PluginInfo, SandboxRuntimeStats } from "./sandbox/types.ts";
 import { describeCompiled, prepareModule, prepareOptionsFrom, prepareOptionsKey } from "./module/prepare.ts";
 import { RewriteDiskCache } from "./module/disk_cache.ts";
@@ -113,10 +112,10 @@ export class WasmSandboxRuntime {
           if (event === "call") this.#counters.calls++;
           else this.#counters.traps++;
         },
+        isolation: options.isolation?.mode,
+        timeoutMs: options.isolation?.timeoutMs,
       };
-      const sandbox = options.isolation?.mode === "worker"
-        ? await startIsolatedSandbox(init, isolationSettings(init, { ...options.wasi, registrars: options.registrars, timeoutMs: options.isolation.timeoutMs }, settings))
-        : new PluginSandbox(init);
+      const sandbox = await PluginSandbox.create(init);
       this.#plugins.set(id, sandbox);
       this.#counters.pluginsLoaded++;
       return sandbox;
@@ -206,7 +205,7 @@ export class WasmSandboxRuntime {
     ];
     const namespaces: LinkableNamespace[] = [...builtins, ...(options.registrars ?? [])]
       .map((registrar) => ({ registrar, errors: abiErrorConvention }));
-    if (!usesWasi) return { namespaces, runCommand: runStartWithoutWasi };
+    if (!usesWasi) return { namespaces };
 
     const io = options.wasi ?? {};
     const wasi = new WasiHost({
@@ -219,14 +218,15 @@ export class WasmSandboxRuntime {
       fsQuotaBytes: settings.fsQuotaBytes,
       clock,
       random: settings.deterministic ? seededRandom(settings.randomSeed) : systemRandom(),
+      // poll_oneoff is an async host function: its plugins run with JSPI or in a worker.
+      asyncSleep: true,
+      maxSleepMs: settings.maxSleepMs,
     });
     namespaces.push(linkableWasi(wasi));
     return {
       namespaces,
-      onInstance: (_instance, memory) => wasi.bindMemory(memory),
-      runCommand: (instance) => {
-        return wasi.commandResult(wasi.runStart(instance));
-      },
+      onInstance: (memory) => wasi.bindMemory(memory),
+      commandResult: (exitCode) => wasi.commandResult(exitCode),
     };
   }
 }
