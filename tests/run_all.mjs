@@ -1,12 +1,34 @@
-// Runs the whole uvu suite on Node and on Deno, then prints one combined
+// Runs the whole uvu suite on Node (the one running this: 20, our floor), on
+// Node 24 LTS (JSPI on by default) and on Deno, then prints one combined
 // "N passed, N failed" line. Exits non-zero when anything failed.
 // Run through `npm test`, which puts node_modules/.bin (and so `deno`) on PATH.
-import { spawn } from "node:child_process";
+// Node 24 is installed from the npm registry (the `node` package) into
+// .cache/node24 on first use.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 const filters = process.argv.slice(2);
 const TIME_LIMIT_MS = 25 * 60_000;
+const NODE24_VERSION = "24.21.0";
+const NODE24_PREFIX = ".cache/node24";
+const NODE24 = `${NODE24_PREFIX}/node_modules/.bin/node`;
 
+/** The Node 24 binary, installed on first use; undefined (and said) when the registry cannot be reached. */
+function node24() {
+  if (!existsSync(NODE24)) {
+    process.stdout.write(`installing node@${NODE24_VERSION} into ${NODE24_PREFIX} for the Node 24 run\n`);
+    const install = spawnSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", NODE24_PREFIX, `node@${NODE24_VERSION}`], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    if (install.status !== 0 || !existsSync(NODE24)) return undefined;
+  }
+  return NODE24;
+}
+
+const node24Binary = node24();
 const runtimes = [
   { name: "node", cmd: process.execPath, args: ["--import", "tsx", "tests/run.ts", ...filters] },
+  // Missing, it counts as a failed run: the JSPI path must not go untested silently.
+  { name: `node ${NODE24_VERSION}`, cmd: node24Binary ?? "node24-could-not-be-installed", args: ["--import", "tsx", "tests/run.ts", ...filters] },
   { name: "deno", cmd: "deno", args: ["run", "-A", "tests/run.ts", ...filters] },
 ];
 

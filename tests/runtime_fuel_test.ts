@@ -29,7 +29,7 @@ test("an infinite loop ends in OutOfFuel, distinct from the guest's own unreacha
   assert.is(await errorCode(plugin.call("spin")), "OutOfFuel");
   assert.is(plugin.state, SandboxState.Trapped);
   assert.is(plugin.fuelRemaining, 0n);
-  plugin.reset();
+  await plugin.reset();
   plugin.addFuel(1000n);
   assert.is(await errorCode(plugin.call("boom")), "Trap");
 });
@@ -50,7 +50,7 @@ test("fuel is exact and deterministic: the same call costs the same, and consump
 test("a per-call budget overrides the sandbox budget for that call only", async () => {
   const plugin = await new WasmSandboxRuntime({ fuel: 10n }).loadPlugin("p", await wat(PROGRAMS));
   assert.is(await errorCode(plugin.call("count", 1000)), "OutOfFuel");
-  plugin.reset();
+  await plugin.reset();
   plugin.setFuel(10n);
   assert.is(await plugin.callWith({ fuel: 1_000_000n }, "count", 1000), 1000);
   assert.is(plugin.fuelRemaining, 10n);
@@ -78,7 +78,7 @@ test("fuel methods on an unmetered sandbox are InvalidState", async () => {
 test("infinite recursion is StackOverflow with the injected depth limit, and without it", async () => {
   const limited = await new WasmSandboxRuntime({ maxStackDepth: 500 }).loadPlugin("p", await wat(PROGRAMS));
   assert.is(await errorCode(limited.call("recurse", 0)), "StackOverflow");
-  limited.reset();
+  await limited.reset();
   assert.is(await errorCode(limited.call("recurse", 0)), "StackOverflow", "counters were reset after the trap");
   const unlimited = await new WasmSandboxRuntime({ maxStackDepth: undefined }).loadPlugin("q", await wat(PROGRAMS));
   assert.is(await errorCode(unlimited.call("recurse", 0)), "StackOverflow");

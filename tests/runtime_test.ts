@@ -52,7 +52,7 @@ test("a trap moves the sandbox to Trapped; calls are InvalidState until reset()"
   assert.match(trap.message, /unreachable/);
   assert.is(plugin.state, SandboxState.Trapped);
   assert.is((await sandboxError(plugin.call("add", 1, 2))).code, "InvalidState");
-  plugin.reset();
+  await plugin.reset();
   assert.is(plugin.state, SandboxState.Ready);
   assert.is(await plugin.call("add", 1, 2), 3);
   assert.is(plugin.stats().traps, 1);

@@ -32,7 +32,7 @@ test("run() executes _start and returns exit code and captured output", async ()
   assert.is(text(result.stdout), "hello\n");
   assert.is(plugin.state, "Terminated");
   assert.is((await plugin.run().catch((e: SandboxError) => e.code)), "InvalidState");
-  plugin.reset();
+  await plugin.reset();
   assert.is((await plugin.run()).exitCode, 3);
 });
 

@@ -282,7 +282,7 @@ async function loadAndRun(runtime: WasmSandboxRuntime, id: string, bytes: Uint8A
         if (problem !== undefined) return { problem, loaded: true };
         if (plugin.state !== "Trapped") continue;
         try {
-          plugin.reset(); // runs the start function again, which may fail the same way
+          await plugin.reset(); // runs the start function again, which may fail the same way
         } catch (resetErr) {
           return { problem: checkOutcome(resetErr, "reset"), loaded: true };
         }

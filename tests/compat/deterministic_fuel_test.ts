@@ -33,7 +33,7 @@ if ("missing" in located) {
     const first = await plugin.run();
     assert.is(new TextDecoder().decode(first.stdout), "export const x=3;\n");
     const afterFirst = plugin.fuelConsumed;
-    plugin.reset();
+    await plugin.reset();
     await plugin.run();
     assert.is(plugin.fuelConsumed - afterFirst, afterFirst, "the second run costs what the first did");
     assert.is(afterFirst, EXPECTED_FUEL_PER_RUN);

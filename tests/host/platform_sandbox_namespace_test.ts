@@ -33,7 +33,7 @@ test("deterministic mode: a fixed start plus a fixed step, identical after reset
   const { plugin } = await load({ deterministic: true, clockStartMs: 1000, clockStepMs: 5 });
   const first = [plugin.callSync("ts"), plugin.callSync("ts"), plugin.callSync("ts")];
   assert.equal(first, [1000n, 1005n, 1010n]);
-  plugin.reset();
+  await plugin.reset();
   assert.is(plugin.callSync("ts"), 1000n);
 });
 

@@ -77,10 +77,10 @@ async function setup() {
 type Setup = Awaited<ReturnType<typeof setup>>;
 
 /** Calls `fn` and checks what every hostile call must satisfy: an answer, an audit record, nothing written, Ready. */
-function hostile(s: Setup, label: string, fn: () => unknown): unknown {
+async function hostile(s: Setup, label: string, fn: () => Promise<unknown>): Promise<unknown> {
   const before = s.plugin.memory.read(0, END);
   const audited = s.records.length;
-  const result = fn();
+  const result = await fn();
   assert.ok(s.records.length > audited, `${label}: not audited`);
   assert.equal(s.plugin.memory.read(0, END), before, `${label}: guest memory changed`);
   assert.is(s.plugin.state, "Ready", `${label}: the plugin did not stay Ready`);
@@ -89,12 +89,12 @@ function hostile(s: Setup, label: string, fn: () => unknown): unknown {
 
 test("sandbox.take_response: hostile out pointers are INVALID_ARGUMENT and the parked output stays", async () => {
   const s = await setup();
-  assert.is(hostile(s, "empty slot, bad pointer", () => s.plugin.callSync("take", OOB, 64)), NO_RESPONSE);
-  assert.is(s.plugin.callSync("read", KEY, 1, 0, 8), 64n, "parks the 64-byte value");
+  assert.is(await hostile(s, "empty slot, bad pointer", () => s.plugin.call("take", OOB, 64)), NO_RESPONSE);
+  assert.is(await s.plugin.call("read", KEY, 1, 0, 8), 64n, "parks the 64-byte value");
   for (const [label, ptr, cap] of [["out of bounds", OOB, 64], ["wraps", WRAP, 64], ["at the end", END - 8, 64], ["cap 2^32-1 at the end", END - 8, HUGE]] as const) {
-    assert.is(hostile(s, label, () => s.plugin.callSync("take", ptr, cap)), INVALID_ARGUMENT, label);
+    assert.is(await hostile(s, label, () => s.plugin.call("take", ptr, cap)), INVALID_ARGUMENT, label);
   }
-  assert.is(s.plugin.callSync("take", 1000, 64), 64n, "the output was kept for a valid retry");
+  assert.is(await s.plugin.call("take", 1000, 64), 64n, "the output was kept for a valid retry");
   assert.equal(s.plugin.memory.read(1000, 64), new Uint8Array(64).fill(7));
 });
 
@@ -110,7 +110,7 @@ test("soch.soch_read: hostile key and out pointers answer the documented codes",
     ["absent key, out pointer out of bounds", [KEY + 1, 1, OOB, 1000], NOT_FOUND],
   ];
   for (const [label, args, code] of cases) {
-    assert.is(hostile(s, label, () => s.plugin.callSync("read", ...args)), code, label);
+    assert.is(await hostile(s, label, () => s.plugin.call("read", ...args)), code, label);
   }
 });
 
@@ -125,7 +125,7 @@ test("soch.soch_write: hostile key and value ranges write nothing to the store",
     ["empty key", [KEY, 0, 0, 1], INVALID_ARGUMENT],
   ];
   for (const [label, args, code] of cases) {
-    const result = hostile(s, label, () => s.plugin.callSync("write", ...args));
+    const result = await hostile(s, label, () => s.plugin.call("write", ...args));
     const allowed = Array.isArray(code) ? code : [code];
     assert.ok(allowed.includes(result as bigint), `${label}: ${String(result)}`);
   }
@@ -146,13 +146,13 @@ test("soch.vector_search: hostile query pointers, dimensions and k answer the do
     ["out wraps", [QUERY, 2, 1, WRAP, 1000], INVALID_ARGUMENT],
   ];
   for (const [label, args, code] of cases) {
-    const result = hostile(s, label, () => s.plugin.callSync("search", ...args));
+    const result = await hostile(s, label, () => s.plugin.call("search", ...args));
     const allowed = Array.isArray(code) ? code : [code];
     assert.ok(allowed.includes(result as bigint), `${label}: ${String(result)}`);
   }
   // A NaN component is refused too.
   s.plugin.memory.write(QUERY + 64, new Uint8Array(new Float32Array([NaN, 1]).buffer));
-  assert.is(hostile(s, "NaN", () => s.plugin.callSync("search", QUERY + 64, 2, 1, 1000, 1000)), INVALID_ARGUMENT);
+  assert.is(await hostile(s, "NaN", () => s.plugin.call("search", QUERY + 64, 2, 1, 1000, 1000)), INVALID_ARGUMENT);
 });
 
 test("platform_sandbox.sandbox_exec: hostile request and out pointers are INVALID_ARGUMENT", async () => {
@@ -166,10 +166,10 @@ test("platform_sandbox.sandbox_exec: hostile request and out pointers are INVALI
     ["out wraps", [REQUEST, s.requestLen, WRAP, 1000]],
   ];
   for (const [label, args] of cases) {
-    assert.is(hostile(s, label, () => s.plugin.callSync("exec", ...args)), INVALID_ARGUMENT, label);
+    assert.is(await hostile(s, label, () => s.plugin.call("exec", ...args)), INVALID_ARGUMENT, label);
   }
   // The host keeps serving: the same request with a good buffer runs.
-  const n = s.plugin.callSync("exec", REQUEST, s.requestLen, 1000, 4000) as bigint;
+  const n = await s.plugin.call("exec", REQUEST, s.requestLen, 1000, 4000) as bigint;
   assert.ok(n > 0n, `result ${n}`);
   assert.is(JSON.parse(s.plugin.memory.readUtf8(1000, Number(n))).stdout, "hi\n");
 });
@@ -177,32 +177,32 @@ test("platform_sandbox.sandbox_exec: hostile request and out pointers are INVALI
 test("platform_sandbox.log_message: hostile message ranges and levels log nothing and never crash", async () => {
   const s = await setup();
   for (const [label, args] of [["out of bounds", [2, OOB, 10]], ["wraps", [2, WRAP, 8]], ["length 2^32-1", [2, 0, HUGE]], ["past the end", [2, END - 2, 10]]] as const) {
-    assert.is(hostile(s, label, () => s.plugin.callSync("log", ...args)), undefined, label);
+    assert.is(await hostile(s, label, () => s.plugin.call("log", ...args)), undefined, label);
   }
   assert.equal(s.logs, []);
-  hostile(s, "level 2^31", () => s.plugin.callSync("log", -0x8000_0000, KEY, 1));
+  await hostile(s, "level 2^31", () => s.plugin.call("log", -0x8000_0000, KEY, 1));
   assert.equal(s.logs, ["k"], "a hostile level is clamped, not a crash");
 });
 
 test("platform_sandbox.get_timestamp takes nothing from the guest and is audited", async () => {
   const s = await setup();
-  const ts = hostile(s, "get_timestamp", () => s.plugin.callSync("ts")) as bigint;
+  const ts = await hostile(s, "get_timestamp", () => s.plugin.call("ts")) as bigint;
   assert.ok(ts > 0n);
 });
 
 test("env.abort and env.trace: hostile string pointers never crash the host", async () => {
   const s = await setup();
   for (const ptr of [OOB, WRAP, END - 2, 0, 3]) {
-    s.plugin.reset();
+    await s.plugin.reset();
     try {
-      s.plugin.callSync("abort", ptr, ptr, 1, 2);
+      await s.plugin.call("abort", ptr, ptr, 1, 2);
       assert.unreachable("abort returned");
     } catch (err) {
       // abort ends the call with a Trap; a bad message pointer only changes the text.
       assert.is((err as { code?: string }).code, "Trap", `abort at ${ptr}: ${String(err)}`);
     }
-    s.plugin.reset();
-    assert.is(hostile(s, `trace at ${ptr}`, () => s.plugin.callSync("trace", ptr, HUGE)), undefined);
+    await s.plugin.reset();
+    assert.is(await hostile(s, `trace at ${ptr}`, () => s.plugin.call("trace", ptr, HUGE)), undefined);
   }
   assert.is(s.traces.length, 5);
 });

@@ -97,7 +97,7 @@ test("a sink that cannot write synchronously: calls past maxPending are refused 
   assert.ok(verifyAuditText(text).ok);
 
   // Past twice maxPending the guest is stopped (IoError) rather than the backlog growing without bound.
-  plugin.reset();
+  await plugin.reset();
   const err = await sandboxError(plugin.call("flood", 100));
   assert.is(err.code, "IoError");
   await audit.close();

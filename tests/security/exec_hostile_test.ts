@@ -35,9 +35,9 @@ async function guest(commands: string[], extra: Record<string, unknown> = {}) {
     recorder: { record: (r) => records.push(r) },
   });
   /** Sends `request` (an object, or raw JSON text); returns the code or the parsed response. */
-  const send = (request: unknown): bigint | Record<string, unknown> => {
+  const send = async (request: unknown): Promise<bigint | Record<string, unknown>> => {
     const len = plugin.memory.writeUtf8(0, typeof request === "string" ? request : JSON.stringify(request));
-    const n = plugin.callSync("exec", 0, len, OUT, 1 << 20) as bigint;
+    const n = await plugin.call("exec", 0, len, OUT, 1 << 20) as bigint;
     return n < 0n ? n : JSON.parse(plugin.memory.readUtf8(OUT, Number(n)));
   };
   return { plugin, records, send, dir: policy.workingDirectory };
@@ -49,7 +49,7 @@ test("command-resolution tricks cannot reach a command outside the allow list", 
   symlinkSync("/bin/sh", `${g.dir}/sub/helper`);
   const tricks = ["sh", "/bin/sh", "/usr/bin/../bin/sh", "./echo", "sub/helper", "sub/../echo", "../../../../../../bin/sh", "echo/../sh", " echo", "echo ", "ECHO"];
   for (const command of tricks) {
-    const r = g.send({ command, args: ["-c", "echo escaped"] });
+    const r = await g.send({ command, args: ["-c", "echo escaped"] });
     assert.ok(typeof r === "bigint" && r < 0n, `${command}: ${String(r)}`);
   }
   assert.is(g.plugin.stats().executions, 0, "nothing ran");
@@ -68,21 +68,21 @@ test("argument injection: NUL bytes, lone surrogates and too many arguments are 
     `{"command":"echo","args":"-e"}`,
     `{"command":"echo","args":[1]}`,
   ];
-  for (const request of requests) assert.is(g.send(request), INVALID_ARGUMENT, request.slice(0, 60));
+  for (const request of requests) assert.is(await g.send(request), INVALID_ARGUMENT, request.slice(0, 60));
   assert.is(g.plugin.stats().executions, 0);
 });
 
 test("environment injection: '=' or NUL in names, loader variables and non-whitelisted names never reach the command", async () => {
   const g = await guest(["env"], { environmentWhitelist: ["GREETING"] });
   for (const env of [{ "A=B": "x" }, { "GREETING=X": "y" }, { "": "x" }, { "A\u0000B": "x" }, { "1X": "x" }]) {
-    assert.is(g.send({ command: "env", env }), INVALID_ARGUMENT, JSON.stringify(env));
+    assert.is(await g.send({ command: "env", env }), INVALID_ARGUMENT, JSON.stringify(env));
   }
   for (const env of [{ LD_PRELOAD: "/tmp/evil.so" }, { PATH: "/tmp" }, { OTHER: "x" }]) {
-    const r = g.send({ command: "env", env });
+    const r = await g.send({ command: "env", env });
     assert.ok(typeof r === "bigint" && r < 0n, JSON.stringify(env));
   }
-  assert.is(g.send({ command: "env", env: { GREETING: "a\u0000b" } }), INVALID_ARGUMENT);
-  const ok = g.send({ command: "env", env: { GREETING: "x=y; LD_PRELOAD=/evil" } }) as Record<string, unknown>;
+  assert.is(await g.send({ command: "env", env: { GREETING: "a\u0000b" } }), INVALID_ARGUMENT);
+  const ok = await g.send({ command: "env", env: { GREETING: "x=y; LD_PRELOAD=/evil" } }) as Record<string, unknown>;
   const lines = (ok.stdout as string).trim().split("\n").sort();
   assert.equal(lines, ["GREETING=x=y; LD_PRELOAD=/evil", "PATH=/usr/local/bin:/usr/bin:/bin"], "a value is data, not more variables");
 });
@@ -91,7 +91,7 @@ test("cwd escapes through the ABI are refused and nothing runs", async () => {
   const g = await guest(["pwd"]);
   symlinkSync("/", `${g.dir}/root-link`);
   for (const cwd of ["..", "/", "/tmp", "root-link", "sub/../..", "sub\u0000/..", "x".repeat(5000)]) {
-    const r = g.send({ command: "pwd", cwd });
+    const r = await g.send({ command: "pwd", cwd });
     assert.ok(typeof r === "bigint" && r < 0n, `${cwd.slice(0, 20)}: ${String(r)}`);
   }
   assert.is(g.plugin.stats().executions, 0);
@@ -99,15 +99,15 @@ test("cwd escapes through the ABI are refused and nothing runs", async () => {
 
 test("a stdin flood is bounded: over the cap is refused, at the cap a command that reads little still finishes", async () => {
   const g = await guest(["head"]);
-  assert.is(g.send({ command: "head", args: ["-c", "4"], stdin: "x".repeat((1 << 20) + 1) }), INVALID_ARGUMENT);
-  const r = g.send({ command: "head", args: ["-c", "4"], stdin: "y".repeat(1 << 20) }) as Record<string, unknown>;
+  assert.is(await g.send({ command: "head", args: ["-c", "4"], stdin: "x".repeat((1 << 20) + 1) }), INVALID_ARGUMENT);
+  const r = await g.send({ command: "head", args: ["-c", "4"], stdin: "y".repeat(1 << 20) }) as Record<string, unknown>;
   assert.is(r.stdout, "yyyy");
   assert.is(r.timed_out, false);
 });
 
 test("an output flood through the ABI stops at the policy's cap and says it was truncated", async () => {
   const g = await guest(["yes"], { maxOutputBytes: 32 * 1024 });
-  const r = g.send({ command: "yes", timeout_ms: 3000 }) as Record<string, unknown>;
+  const r = await g.send({ command: "yes", timeout_ms: 3000 }) as Record<string, unknown>;
   assert.is((r.stdout as string).length, 32 * 1024);
   assert.is(r.truncated, true);
 });
@@ -141,7 +141,7 @@ test("loopback network is unreachable for a guest's command when the policy has 
     const plugin = await new WasmSandboxRuntime().loadPlugin("p", await wat(GUEST), { capabilities: [grant("sandbox:exec", policy)] });
     const request = JSON.stringify({ command: "bash", args: ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`], timeout_ms: 2000 });
     const len = plugin.memory.writeUtf8(0, request);
-    const n = plugin.callSync("exec", 0, len, OUT, 1 << 20) as bigint;
+    const n = await plugin.call("exec", 0, len, OUT, 1 << 20) as bigint;
     // Either the host refuses to run it at all, or it runs and cannot connect.
     if (n >= 0n) {
       const response = JSON.parse(plugin.memory.readUtf8(OUT, Number(n)));
@@ -160,7 +160,7 @@ test("a script in the working directory that is not on the allow list cannot be 
   writeFileSync(`${g.dir}/run.sh`, "#!/bin/sh\necho escaped\n");
   chmodSync(`${g.dir}/run.sh`, 0o755);
   for (const command of ["./run.sh", `${g.dir}/run.sh`, "run.sh", "sub/../run.sh"]) {
-    const r = g.send({ command });
+    const r = await g.send({ command });
     assert.ok(typeof r === "bigint" && r < 0n, `${command}: ${String(r)}`);
   }
   assert.is(g.plugin.stats().executions, 0);

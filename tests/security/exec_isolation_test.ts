@@ -123,7 +123,7 @@ test("a guest under the default isolation gets bubblewrap, or a refusal the host
   });
   assert.is(defaultSandboxPolicy().allowNetwork, false);
   const len = plugin.memory.writeUtf8(0, JSON.stringify({ command: "true" }));
-  const n = plugin.callSync("exec", 0, len, 1024, 60000) as bigint;
+  const n = await plugin.call("exec", 0, len, 1024, 60000) as bigint;
   if (await hasBwrap()) {
     assert.ok(n > 0n, `result ${n}`);
     assert.is(JSON.parse(plugin.memory.readUtf8(1024, Number(n))).isolation, "bwrap");

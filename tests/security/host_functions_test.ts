@@ -198,7 +198,7 @@ test("sandbox_exec with an out buffer outside memory is INVALID_ARGUMENT and run
   for (const [outPtr, outCap, what] of bad) {
     const name = `ran-${records.length}`;
     const len = plugin.memory.writeUtf8(0, JSON.stringify({ command: "touch", args: [name] }));
-    assert.is(plugin.callSync("exec", 0, len, outPtr, outCap), -3n, what);
+    assert.is(await plugin.call("exec", 0, len, outPtr, outCap), -3n, what);
     assert.not.ok(existsSync(`${dir}/${name}`), `${what}: the command ran`);
   }
   assert.is(plugin.stats().executions, 0);
@@ -206,7 +206,7 @@ test("sandbox_exec with an out buffer outside memory is INVALID_ARGUMENT and run
   assert.equal(records, bad.map(() => "sandbox_exec:allow:-3"));
   // A valid buffer, even of size 0 (the output is parked), runs the command once.
   const len = plugin.memory.writeUtf8(0, JSON.stringify({ command: "touch", args: ["ok"] }));
-  assert.ok((plugin.callSync("exec", 0, len, end, 0) as bigint) > 0n);
+  assert.ok((await plugin.call("exec", 0, len, end, 0) as bigint) > 0n);
   assert.ok(existsSync(`${dir}/ok`));
   assert.is(plugin.stats().executions, 1);
 });

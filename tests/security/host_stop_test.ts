@@ -83,7 +83,7 @@ async function checkClosedLogStopsCall(source: string, fuel: bigint | undefined)
   if (fuel !== undefined) {
     assert.ok(plugin.fuelRemaining! > 0n && plugin.fuelRemaining! < fuel, "consumption counts up to the stop only");
     // A guest that keeps trying is not left looping: its next fuel check traps, and the stop is what is reported.
-    plugin.reset();
+    await plugin.reset();
     const again = await sandboxError(plugin.call("persist"));
     assert.is(again.code, "InvalidState");
     assert.is(provider.values.size, 0);
@@ -133,7 +133,7 @@ test("the host keeps serving: other plugins, and a reset of the stopped one on a
   const other = await load(LEGACY, { fuel: 1_000_000n });
   assert.is(await other.plugin.call("swallow"), 7);
   assert.equal([...other.provider.values.keys()].sort(), ["key1", "key2"]);
-  other.plugin.reset();
+  await other.plugin.reset();
   assert.is(await other.plugin.call("swallow"), 7);
   assert.is(other.runtime.audit.events().events.length, 4);
 });

@@ -20,7 +20,7 @@ async function stopsWith(source: string, fn: string, args: number[] = []): Promi
   // The same runtime serves a fresh plugin, and the trapped one recovers with reset().
   const other = await runtime.loadPlugin("q", await wat(`(module (func (export "one") (result i32) i32.const 1))`));
   assert.is(other.callSync("one"), 1);
-  plugin.reset();
+  await plugin.reset();
   assert.is(plugin.state, SandboxState.Ready);
   return code;
 }
