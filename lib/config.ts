@@ -5,6 +5,7 @@
  */
 import type { HostLogger } from "./host/guest_logger.ts";
 import { stderrLogger } from "./host/guest_logger.ts";
+import type { HttpClientOptions } from "./net/http_client.ts";
 import type { HostContextProvider } from "./host/soch_namespace.ts";
 import type { AuditLog } from "./audit/audit_log.ts";
 import type { CostTable } from "./fuel/instrument.ts";
@@ -70,6 +71,12 @@ export interface SandboxConfig {
   /** Where `log_message` output goes. Default: JSON lines on stderr. */
   logger: HostLogger;
   /**
+   * How `platform_network.http_request` resolves names and which extra CAs
+   * it trusts for https. Default: the system resolver and trust store. What
+   * a plugin may reach is its `network:http` token's policy, never this.
+   */
+  httpClient: HttpClientOptions | undefined;
+  /**
    * Receives a record of every host call of every plugin, WASI included,
    * allowed or denied. Default: an `AuditLog` keeping the last 10 000 records
    * in memory (`runtime.audit`); give one with sinks for a hash-chained file.
@@ -118,6 +125,7 @@ export function defaultSandboxConfig(): SandboxConfig {
     randomSeed: 0,
     provider: undefined,
     logger: stderrLogger,
+    httpClient: undefined,
     audit: undefined,
     allowSharedMemory: false,
     allowPrecompiledModules: false,

@@ -12,6 +12,7 @@ import type { HostCallRecorder } from "./host/bridge.ts";
 import type { CapabilityToken } from "./host/capabilities.ts";
 import type { HostFunctionRegistrar } from "./host/registrar.ts";
 import type { ExecObserver } from "./host/sandbox_exec.ts";
+import type { NetworkObserver } from "./host/platform_network_namespace.ts";
 import type { Preopen } from "./wasi/mod.ts";
 
 /**
@@ -51,6 +52,8 @@ export interface PluginOptions extends Partial<SandboxConfig> {
   onTrace?: (message: string) => void;
   /** Told of each `sandbox_exec` request: ran (with the isolation it got), denied or invalid, and why. */
   onExec?: ExecObserver;
+  /** Told of each `http_request`: the method, host, outcome, status and, for a refusal or failure, why. */
+  onNetwork?: NetworkObserver;
   /** What a WASI command sees: argv, environment, stdio and directories. Ignored by plugins that import no WASI. */
   wasi?: WasiOptions;
   /** Where the guest runs. Default: in process, on the calling thread. */
@@ -141,6 +144,7 @@ const PLUGIN_KEYS = new Set([
   "recorder",
   "onTrace",
   "onExec",
+  "onNetwork",
   "wasi",
   "isolation",
   ...Object.keys(defaultSandboxConfig()),

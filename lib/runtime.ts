@@ -20,6 +20,9 @@ import { linkableWasi, WASI_PREVIEW1 } from "./host/wasi_namespace.ts";
 import { deterministicClock, seededRandom, systemClock, systemRandom, WasiHost } from "./wasi/mod.ts";
 import { Capabilities, CapabilitySet, isCapabilityToken } from "./host/capabilities.ts";
 import { execPolicyOf, sandboxExecFunction } from "./host/sandbox_exec.ts";
+import { platformNetworkNamespace, validateNetworkGrants } from "./host/platform_network_namespace.ts";
+import { createNetworkState } from "./net/state.ts";
+import type { NetworkState } from "./net/state.ts";
 import { validateSandboxPolicy } from "./exec/policy.ts";
 import type { SandboxPolicy } from "./exec/policy.ts";
 import { createExecState } from "./exec/state.ts";
@@ -86,7 +89,9 @@ export class WasmSandboxRuntime {
       const capabilities = new CapabilitySet(options.capabilities ?? []);
       const logGate = new GuestLogGate();
       const execState = createExecState();
+      const networkState = createNetworkState();
       validateExecGrants(options.capabilities ?? []);
+      validateNetworkGrants(options.capabilities ?? []);
       const { fs } = await hostPlatform();
       const loaded = await loadSource(source, { maxBytes: settings.maxModuleBytes, fs });
       const prepared = loaded.kind === "module"
@@ -107,7 +112,7 @@ export class WasmSandboxRuntime {
         fuel: settings.fuel,
         hostFuelPerByte: settings.fuelCosts?.bulkPerUnit,
         execState,
-        environment: () => this.#environment(id, options, settings, { logGate, execState }, usesWasi),
+        environment: () => this.#environment(id, options, settings, { logGate, execState, networkState }, usesWasi),
         onEvent: (event) => {
           if (event === "call") this.#counters.calls++;
           else this.#counters.traps++;
@@ -185,7 +190,7 @@ export class WasmSandboxRuntime {
     id: string,
     options: PluginOptions,
     settings: SandboxConfig,
-    { logGate, execState }: { logGate: GuestLogGate; execState: ExecState },
+    { logGate, execState, networkState }: { logGate: GuestLogGate; execState: ExecState; networkState: NetworkState },
     usesWasi: boolean,
   ): InstanceEnvironment {
     // One clock per instance, shared by WASI and get_timestamp, so the plugin sees one time.
@@ -202,6 +207,7 @@ export class WasmSandboxRuntime {
         logGate,
         sandboxExec: sandboxExecFunction(execState, options.onExec),
       }),
+      platformNetworkNamespace({ state: networkState, client: settings.httpClient, observer: options.onNetwork }),
     ];
     const namespaces: LinkableNamespace[] = [...builtins, ...(options.registrars ?? [])]
       .map((registrar) => ({ registrar, errors: abiErrorConvention }));
@@ -271,7 +277,7 @@ function configOverrides(value: Partial<SandboxConfig>): Partial<SandboxConfig> 
 }
 
 /** Namespaces the runtime links itself; a registrar may not replace them. */
-const RESERVED_NAMESPACES = new Set(["sandbox", "env", "wasi_snapshot_preview1", "wasi_unstable", "soch", "platform_sandbox"]);
+const RESERVED_NAMESPACES = new Set(["sandbox", "env", "wasi_snapshot_preview1", "wasi_unstable", "soch", "platform_sandbox", "platform_network"]);
 
 function checkRegistrars(registrars: readonly HostFunctionRegistrar[]): void {
   const seen = new Set<string>();

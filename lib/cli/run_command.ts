@@ -156,6 +156,10 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     onExec: (e) => {
       if (e.outcome !== "ran") void terminal.writeErr(`wasm-sandbox: sandbox_exec "${e.command}" ${e.outcome}: ${e.reason}\n`);
     },
+    // The same for http_request: a refusal or failure is a negative code to the guest, with its reason here.
+    onNetwork: (e) => {
+      if (e.outcome !== "response") void terminal.writeErr(`wasm-sandbox: http_request ${e.method} ${e.host} ${e.outcome}: ${e.reason ?? ""}\n`);
+    },
   });
 
   let exitCode: number | undefined;

@@ -9,5 +9,6 @@ export const SUBPATH_RUNTIME_NAMES: Record<string, readonly string[]> = {
   "./fuel": ["instrument", "FUEL_GLOBAL_EXPORT", "DEPTH_GLOBAL_EXPORT", "TRAP_REASON_GLOBAL_EXPORT"],
   "./host": ["AbiCode", "defineRegistrar", "grant", "isCapabilityToken", "LOG_LEVELS", "stderrLogger"],
   "./soch": ["DefaultHostContextProvider", "PgliteHostContextProvider", "SochProviderError"],
+  "./net": ["defaultNetworkPolicy", "validateNetworkPolicy"],
   "./inspect": ["reportModule"],
 };

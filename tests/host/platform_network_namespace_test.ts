@@ -189,7 +189,7 @@ test("validateNetworkGrants() refuses a bad policy at load; a bad policy reachin
 });
 
 
-// ---- Through a guest: the runtime links the registrar (async host functions: JSPI or a worker). ----
+// ---- Through a guest: the runtime links platform_network itself (async host functions: JSPI or a worker). ----
 
 const GUEST = `(module
   (import "platform_network" "http_request" (func $http (param i32 i32 i32 i32) (result i64)))
@@ -200,9 +200,10 @@ const GUEST = `(module
   (func (export "take") (param i32 i32) (result i64) (call $take (local.get 0) (local.get 1))))`;
 
 async function guest(server: TestServer, scope: Partial<NetworkPolicy>, isolation?: "worker") {
-  const runtime = new WasmSandboxRuntime();
+  const runtime = new WasmSandboxRuntime({ httpClient: { lookup } });
+  const events: NetworkEvent[] = [];
   const plugin = await runtime.loadPlugin("net", await wat(GUEST), {
-    registrars: [platformNetworkNamespace({ state: createNetworkState(), client: { lookup } })],
+    onNetwork: (e) => events.push(e),
     capabilities: [grant("network:http", scope)],
     ...(isolation === undefined ? {} : { isolation: { mode: isolation } }),
   });
@@ -210,14 +211,14 @@ async function guest(server: TestServer, scope: Partial<NetworkPolicy>, isolatio
     const len = plugin.memory.writeUtf8(REQ, JSON.stringify(request));
     return await plugin.call("http", REQ, len, OUT, outCap) as bigint;
   };
-  return { runtime, plugin, http, url: (path = "/") => `http://api.test:${server.port}${path}` };
+  return { runtime, plugin, http, events, url: (path = "/") => `http://api.test:${server.port}${path}` };
 }
 
 for (const isolation of [undefined, "worker"] as const) {
   test(`a guest's request gets its response and is audited with its detail (${isolation ?? "default"} mode)`, async () => {
     const server = await httpServer(answer("from the server"));
     try {
-      const { runtime, plugin, http, url } = await guest(server, { allowedHosts: [`api.test:${server.port}`], allowedSchemes: ["http"], allowPrivate: ["127.0.0.1"] }, isolation);
+      const { runtime, plugin, http, events, url } = await guest(server, { allowedHosts: [`api.test:${server.port}`], allowedSchemes: ["http"], allowPrivate: ["127.0.0.1"] }, isolation);
       const n = await http({ url: url("/hello") });
       assert.ok(n > 0n, String(n));
       assert.is(JSON.parse(plugin.memory.readUtf8(OUT, Number(n))).body, "from the server");
@@ -235,6 +236,7 @@ for (const isolation of [undefined, "worker"] as const) {
       assert.match(records[1].reason!, /other\.test is not on the policy.s allowed hosts \(port 80\)/);
       assert.is(records[0].detail?.host, `api.test:${server.port}`);
       assert.is(server.seen.length, 2);
+      assert.equal(events.map((e) => e.outcome), ["response", "denied", "response"], "onNetwork is told of each request");
     } finally {
       await server.close();
     }
@@ -244,15 +246,22 @@ for (const isolation of [undefined, "worker"] as const) {
 test("a guest without network:http cannot link http_request", async () => {
   const server = await httpServer(answer("x"));
   try {
-    const error = await new WasmSandboxRuntime().loadPlugin("net", await wat(GUEST), {
-      registrars: [platformNetworkNamespace({ state: createNetworkState(), client: { lookup } })],
-    }).then(() => undefined, (err) => err);
+    const error = await new WasmSandboxRuntime({ httpClient: { lookup } }).loadPlugin("net", await wat(GUEST))
+      .then(() => undefined, (err) => err);
     assert.instance(error, SandboxError);
     assert.is((error as SandboxError).code, "CapabilityDenied");
     assert.is(server.seen.length, 0);
   } finally {
     await server.close();
   }
+});
+
+test("platform_network is built in: a registrar cannot take its name", async () => {
+  const error = await new WasmSandboxRuntime().loadPlugin("net", await wat(GUEST), {
+    registrars: [platformNetworkNamespace({ state: createNetworkState() })],
+  }).then(() => undefined, (err) => err);
+  assert.instance(error, SandboxError);
+  assert.is((error as SandboxError).code, "InvalidArgument");
 });
 
 test.run();
