@@ -71,8 +71,8 @@ const extismWorker = await createExtismPlugin({ wasm: [{ data: extismBytes }] },
 
 // Each contender must really make its host call.
 for (const [name, run] of [
-  ["raw", async () => raw.ping(3)],
-  ["ours", async () => ours.callSync("ping", 3)],
+  ["raw", () => raw.ping(3)],
+  ["ours", () => ours.callSync("ping", 3)],
   ["Extism", () => extism.call("ping")],
   ["Extism worker", () => extismWorker.call("ping")],
 ] as const) {

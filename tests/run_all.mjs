@@ -56,7 +56,7 @@ function runOne({ name, cmd, args }) {
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
+      const plain = out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), ""); // colour codes
       const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
       const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
       if (Number.isNaN(total) || Number.isNaN(passed)) {

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SandboxError, SandboxState, WasmSandboxRuntime } from "../mod.ts";
+import { type SandboxError, SandboxState, WasmSandboxRuntime } from "../mod.ts";
 import { errorCode } from "./_helpers/errors.ts";
 import { wat } from "./_helpers/wat.ts";
 

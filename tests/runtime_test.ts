@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { defineRegistrar, grant, SandboxError, SandboxState, WasmSandboxRuntime } from "../mod.ts";
+import { defineRegistrar, grant, SandboxState, WasmSandboxRuntime } from "../mod.ts";
 import { sandboxError } from "./_helpers/errors.ts";
 import { wat } from "./_helpers/wat.ts";
 import { tempDir } from "./_helpers/temp.ts";

@@ -23,7 +23,6 @@ import { assertDisjointMounts, formatWriteBackReport, mountHostDirectory } from 
 import type { HostMount, Preopen } from "../wasi/mod.ts";
 import { bigintFlag, integerFlag, listFlag, parseArgs, sizeFlag, stringFlag } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
-import type { SandboxStats } from "../sandbox/types.ts";
 import type { RunResult } from "../sandbox/plugin_sandbox.ts";
 import { parseDirFlag } from "./dir_flag.ts";
 import type { DirMapping } from "./dir_flag.ts";

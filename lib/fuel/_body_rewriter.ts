@@ -332,7 +332,7 @@ export class BodyRewriter {
   #openCharge(check: boolean): void {
     const out = this.#out;
     const s = this.#s;
-    let k = this.#phCount;
+    const k = this.#phCount;
     if (k >= this.#phAt.length) this.#growPlaceholders();
     this.#phStart[k] = out.length;
     out.writeBytes(s.getFuel);

@@ -377,8 +377,8 @@ function rewriteModule(bytes: Uint8Array, settings: RewriteSettings): Uint8Array
           out.writeU32(count);
           for (let i = 0; i < count; i++) {
             const entryStart = reader.offset;
-            const module = reader.readName();
-            const name = reader.readName();
+            reader.readName(); // module
+            reader.readName(); // name
             const kind = reader.readU8();
             if (kind === 1 || kind === 2) out.copyRange(bytes, entryStart, reader.offset);
             if (kind === 2) copyMemoryType(reader, out, shares.memories?.[memoryIndex++]);

@@ -5,7 +5,7 @@
  * @module
  */
 import { Capabilities } from "./capabilities.ts";
-import { decodeMessage, GuestLogGate, levelName } from "./guest_logger.ts";
+import { decodeMessage, type GuestLogGate, levelName } from "./guest_logger.ts";
 import type { HostLogger } from "./guest_logger.ts";
 import { defineRegistrar } from "./registrar.ts";
 import type { HostFunction, HostFunctionRegistrar } from "./registrar.ts";

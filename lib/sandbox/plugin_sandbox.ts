@@ -33,7 +33,6 @@ import type { Invocation, Outcome } from "./engine.ts";
 import { channelSignature } from "./host_call_channel.ts";
 import { WorkerExecutor } from "./worker_executor.ts";
 import { importMemoriesAsShared } from "../wasm/shared_memory_import.ts";
-import { summarizeModule } from "../wasm/module_summary.ts";
 
 /** Per-instance pieces supplied by the runtime: host namespaces and the WASI session. */
 export interface InstanceEnvironment {

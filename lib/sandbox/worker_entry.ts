@@ -40,22 +40,21 @@ function send(mailbox: SharedArrayBuffer, message: WorkerToHost): void {
 function start(msg: InitMessage): void {
   const client = new HostCallClient(msg.channel);
   const imports: WebAssembly.Imports = {};
-  let fuel: WebAssembly.Global | undefined;
-  let reason: WebAssembly.Global | undefined;
-  let current: Session | undefined;
+  // Set once the instance exists; the import functions read them at call time.
+  const live: { fuel?: WebAssembly.Global; reason?: WebAssembly.Global; current?: Session } = {};
   msg.imports.forEach(({ module, name, signature }, index) => {
     imports[module] ??= {};
     (imports[module] as Record<string, unknown>)[name] = (...args: unknown[]) => {
       const reply = client.call(index, signature, args);
-      if (reply.fuelCharged > 0n && fuel !== undefined) {
-        const left = (fuel.value as bigint) - reply.fuelCharged;
-        fuel.value = left < FUEL_FLOOR ? FUEL_FLOOR : left;
+      if (reply.fuelCharged > 0n && live.fuel !== undefined) {
+        const left = (live.fuel.value as bigint) - reply.fuelCharged;
+        live.fuel.value = left < FUEL_FLOOR ? FUEL_FLOOR : left;
       }
       if (reply.outcome === HostCallOutcome.Stop) {
         // The host stopped the guest: force the next fuel check to trap, so catching this changes nothing.
-        if (current !== undefined && current.fuelAtStop === undefined) current.fuelAtStop = fuel?.value as bigint | undefined;
-        if (fuel !== undefined) fuel.value = -1n;
-        if (reason !== undefined) reason.value = HOST_STOP_TRAP_REASON;
+        if (live.current !== undefined && live.current.fuelAtStop === undefined) live.current.fuelAtStop = live.fuel?.value as bigint | undefined;
+        if (live.fuel !== undefined) live.fuel.value = -1n;
+        if (live.reason !== undefined) live.reason.value = HOST_STOP_TRAP_REASON;
         throw new SandboxError("InvalidState", "the host stopped this guest");
       }
       return reply.value;
@@ -68,12 +67,12 @@ function start(msg: InitMessage): void {
   const shared = msg.memories[0]?.memory;
   const engine = new GuestEngine(msg.pluginId, msg.module, imports);
   const exported = engine.instance.exports;
-  fuel = exported[FUEL_GLOBAL_EXPORT] instanceof WebAssembly.Global ? exported[FUEL_GLOBAL_EXPORT] as WebAssembly.Global : undefined;
-  reason = exported[TRAP_REASON_GLOBAL_EXPORT] instanceof WebAssembly.Global
+  live.fuel = exported[FUEL_GLOBAL_EXPORT] instanceof WebAssembly.Global ? exported[FUEL_GLOBAL_EXPORT] as WebAssembly.Global : undefined;
+  live.reason = exported[TRAP_REASON_GLOBAL_EXPORT] instanceof WebAssembly.Global
     ? exported[TRAP_REASON_GLOBAL_EXPORT] as WebAssembly.Global
     : undefined;
-  current = { mailbox: msg.mailbox, engine, memory: new GuestMemory(() => engine.memoryObject(shared)), fuelAtStop: undefined };
-  session = current;
+  live.current = { mailbox: msg.mailbox, engine, memory: new GuestMemory(() => engine.memoryObject(shared)), fuelAtStop: undefined };
+  session = live.current;
 }
 
 workerAdapter.onParentMessage((message) => {

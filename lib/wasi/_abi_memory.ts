@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { GuestMemory } from "../memory/guest_memory.ts";
+import type { GuestMemory } from "../memory/guest_memory.ts";
 import { defs } from "./_defs.ts";
 import { WasiErrno } from "./_errno.ts";
 

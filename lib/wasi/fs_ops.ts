@@ -63,7 +63,7 @@ export class VirtualFs {
   /** Opens (and maybe creates or truncates) what `path` names. */
   open(base: VirtualDirectory, path: string, req: OpenRequest): VirtualNode {
     const found = walk(base, path, req.followFinal);
-    let node = found.node;
+    const node = found.node;
     if (node === undefined) {
       if (!req.create) fail(defs.ERRNO_NOENT);
       if (found.trailingSlash || req.directory) fail(defs.ERRNO_ISDIR);

@@ -115,7 +115,7 @@ export function pathImports(state: WasiState): Record<string, WasiFunction> {
       pathLen: number,
       oflags: number,
       rightsBase: bigint,
-      rightsInheriting: bigint,
+      _rightsInheriting: bigint, // what an opened directory hands down comes from its parent alone
       fdflags: number,
       openedPtr: number,
     ) => {

@@ -3,7 +3,7 @@
 // fuzzer call each function exactly as a guest would (i32 arrive as signed
 // 32-bit numbers, i64 as bigints) against a fresh WasiHost.
 import { wat } from "./wat.ts";
-import { VirtualDirectory, VirtualFile, VirtualSymlink, WasiHost } from "../../lib/wasi/mod.ts";
+import { type VirtualDirectory, VirtualFile, VirtualSymlink, WasiHost } from "../../lib/wasi/mod.ts";
 import type { WasiHostOptions } from "../../lib/wasi/mod.ts";
 import type { VirtualNode } from "../../lib/wasi/vfs.ts";
 

@@ -41,7 +41,7 @@ function describeError(err: unknown): string {
 }
 
 /** Zero arguments of the right JS types for a function's parameter count (types are unknown to JS). */
-function argumentsFor(fn: (...args: unknown[]) => unknown, module: WebAssembly.Module, name: string, types: Map<string, string[]>): unknown[] {
+function argumentsFor(fn: (...args: unknown[]) => unknown, name: string, types: Map<string, string[]>): unknown[] {
   const params = types.get(name);
   if (params === undefined) return new Array(fn.length).fill(0);
   return params.map((t) => (t === "i64" ? 0n : t === "externref" || t === "funcref" ? null : 0));
@@ -104,7 +104,7 @@ export async function runExports(
     const budget = options.fuel ?? 0n;
     if (fuel !== undefined) fuel.value = budget;
     try {
-      const result = fn(...argumentsFor(fn, module, name, options.paramTypes ?? exportParamTypes(bytes)));
+      const result = fn(...argumentsFor(fn, name, options.paramTypes ?? exportParamTypes(bytes)));
       transcript.push(`${name} -> ${show(result)}`);
       returned.push(true);
     } catch (err) {

@@ -193,7 +193,7 @@ contract("a nested call (host -> guest -> host) keeps its own token, bytes and r
     (memory (export "memory") 1)
     (func (export "run") (result i32) (call $outer))
     (func (export "inner") (result i32) (call $inner)))`) as Uint8Array<ArrayBuffer>);
-  let instance: WebAssembly.Instance | undefined;
+  let instance: WebAssembly.Instance | undefined = undefined;
   const seen: Array<[string, unknown]> = [];
   const outerToken = grant("n:outer");
   const innerToken = grant("n:inner");

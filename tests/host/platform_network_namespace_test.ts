@@ -6,7 +6,6 @@ import * as assert from "uvu/assert";
 import { grant } from "../../lib/host/capabilities.ts";
 import { httpRequestFunction, platformNetworkNamespace, validateNetworkGrants } from "../../lib/host/platform_network_namespace.ts";
 import type { NetworkEvent } from "../../lib/host/platform_network_namespace.ts";
-import { defaultNetworkPolicy } from "../../lib/net/policy.ts";
 import type { NetworkPolicy } from "../../lib/net/policy.ts";
 import type { HostLookup } from "../../lib/net/resolve.ts";
 import { createNetworkState } from "../../lib/net/state.ts";

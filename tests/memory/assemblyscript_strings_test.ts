@@ -203,7 +203,7 @@ function assertInvalidArgument(fn: () => unknown, what: string): void {
 }
 
 test("hostile pointers give InvalidArgument, and the plugin stays usable", async () => {
-  const { plugin, reference } = await fresh();
+  const { plugin } = await fresh();
   const memory = plugin.memory;
   const end = memory.byteLength;
   assertInvalidArgument(() => memory.readAssemblyScriptString(0), "null pointer");

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { grant, SandboxError, WasmSandboxRuntime } from "../../mod.ts";
+import { grant, type SandboxError, WasmSandboxRuntime } from "../../mod.ts";
 import { errorCode, sandboxError } from "../_helpers/errors.ts";
 import { wat } from "../_helpers/wat.ts";
 
