@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { SyncWorkerClient } from "../worker/sync_bridge.ts";
+import { SyncWorkerClient } from "./sync_bridge.ts";
 import { decodeOutcome, wireCapacity } from "./_wire.ts";
 import { admitRequest } from "./exec.ts";
 import type { ExecOutcome } from "./outcome.ts";

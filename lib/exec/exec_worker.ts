@@ -6,7 +6,7 @@
  * @module
  */
 import { hostPlatform } from "../platform/host_platform.ts";
-import { serveSyncCalls } from "../worker/sync_server.ts";
+import { serveSyncCalls } from "./sync_server.ts";
 import { encodeOutcome } from "./_wire.ts";
 import { execApproved } from "./exec.ts";
 import type { SandboxPolicy } from "./policy.ts";

@@ -1,17 +1,17 @@
 /**
- * The host file-system interface, and {@linkcode HostPlatform}: everything
- * runtime-specific, bundled. Each concern's interface is owned by its
- * consumer — the file system here, {@linkcode CommandRunner} by `lib/exec/`,
- * {@linkcode WorkerAdapter} by `lib/worker/`, {@linkcode Terminal} by
- * `lib/cli/` — and implemented once per runtime under `lib/platform/deno/`
- * and `lib/platform/node/` (same file names in both). The core receives what
+ * The host file-system and worker interfaces, and {@linkcode HostPlatform}:
+ * everything runtime-specific, bundled. Each concern's interface is owned by
+ * its consumer — the file system and workers here, {@linkcode CommandRunner}
+ * by `lib/exec/`, {@linkcode Terminal} by `lib/cli/` — and implemented once
+ * per runtime under `lib/platform/deno/` and `lib/platform/node/` (same file
+ * names in both); workers have one implementation, `workers.ts`
+ * (`node:worker_threads` on both runtimes). The core receives what
  * it needs and never touches `node:*` modules or the `Deno` global itself.
  *
  * @module
  */
 import type { Terminal } from "../cli/terminal.ts";
 import type { CommandRunner } from "../exec/command_runner.ts";
-import type { WorkerAdapter } from "../worker/types.ts";
 
 /** What kind of object a path names. Symlinks are reported, never followed. */
 export type HostFileKind = "file" | "dir" | "symlink" | "other";
@@ -110,4 +110,22 @@ export class HostNotFoundError extends Error {
     super(`no such file or directory: ${path}`, options);
     this.name = "HostNotFoundError";
   }
+}
+
+/** The host side of a started worker. It never keeps the host process alive. */
+export interface HostWorker {
+  postMessage(message: unknown): void;
+  /** Stops the worker, even one spinning in guest code. Safe to call twice. */
+  terminate(): void;
+}
+
+/** Called when a worker fails (uncaught error, failed to load, exited). */
+export type WorkerFailureHandler = (reason: string) => void;
+
+/** Starts workers. */
+export interface WorkerAdapter {
+  /** Starts the ES module worker at `url` (`.ts` sources or compiled `.js`), unref'd. */
+  start(url: URL, onFailure: WorkerFailureHandler): HostWorker;
+  /** Inside a worker: receive messages from the host. */
+  onParentMessage(handler: (message: unknown) => void): void;
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import { parentPort, Worker } from "node:worker_threads";
-import type { HostWorker, WorkerAdapter } from "../worker/types.ts";
+import type { HostWorker, WorkerAdapter } from "./types.ts";
 import { isDeno } from "./host_platform.ts";
 
 /**

@@ -12,10 +12,10 @@
 import { SandboxError } from "../errors.ts";
 import { FUEL_GLOBAL_EXPORT, TRAP_REASON_GLOBAL_EXPORT } from "../fuel/instrument.ts";
 import { HOST_STOP_TRAP_REASON } from "../host/guest_control.ts";
-import { encodeMessage } from "../isolation/codec.ts";
-import { sendToHost } from "../isolation/mailbox.ts";
+import { encodeMessage } from "./worker_codec.ts";
+import { sendToHost } from "./worker_mailbox.ts";
 import { GuestMemory } from "../memory/guest_memory.ts";
-import { workerAdapter } from "../worker/host_worker.ts";
+import { workers as workerAdapter } from "../platform/workers.ts";
 import { GuestEngine } from "./engine.ts";
 import { HostCallClient, HostCallOutcome } from "./host_call_channel.ts";
 import type { HostToWorker, InitMessage, WorkerToHost } from "./worker_protocol.ts";

@@ -8,10 +8,10 @@
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import { decodeMessage } from "../isolation/codec.ts";
-import { createMailbox, MailboxReceiver } from "../isolation/mailbox.ts";
-import { workerAdapter } from "../worker/host_worker.ts";
-import type { HostWorker, WorkerAdapter } from "../worker/types.ts";
+import { decodeMessage } from "./worker_codec.ts";
+import { createMailbox, MailboxReceiver } from "./worker_mailbox.ts";
+import { workers as workerAdapter } from "../platform/workers.ts";
+import type { HostWorker, WorkerAdapter } from "../platform/types.ts";
 import type { Invocation, Outcome } from "./engine.ts";
 import { createHostCallChannel, HostCallOutcome, HostCallServer } from "./host_call_channel.ts";
 import type { HostCallAnswer } from "./host_call_channel.ts";

@@ -1,5 +1,5 @@
 // Test worker: echoes the payload string back, or never answers when asked to stall, or crashes.
-import { serveSyncCalls } from "../../lib/worker/sync_server.ts";
+import { serveSyncCalls } from "../../lib/exec/sync_server.ts";
 
 serveSyncCalls(async (payload) => {
   if (payload === "stall") return await new Promise<Uint8Array>(() => {});

@@ -11,7 +11,7 @@
  * @module
  */
 import { workers } from "../platform/workers.ts";
-import type { HostWorker, WorkerAdapter } from "./types.ts";
+import type { HostWorker, WorkerAdapter } from "../platform/types.ts";
 
 /** Bytes before the answer in a call buffer. */
 export const SYNC_HEADER_BYTES = 16;

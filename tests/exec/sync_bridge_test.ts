@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { SyncWorkerClient } from "../../lib/worker/sync_bridge.ts";
+import { SyncWorkerClient } from "../../lib/exec/sync_bridge.ts";
 
 const url = new URL("./_echo_worker.ts", import.meta.url);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
