@@ -46,6 +46,8 @@ export class GuestEngine {
   readonly #depth: WebAssembly.Global | undefined;
   /** Wraps an export for calling (JSPI: `WebAssembly.promising`); identity otherwise. */
   readonly #wrap: (fn: GuestFunction) => GuestFunction;
+  /** Exports already looked up and wrapped, with their wasm parameter counts: a call is then one map lookup. */
+  readonly #callable = new Map<string, { fn: GuestFunction; params: number }>();
 
   constructor(
     pluginId: string,
@@ -90,9 +92,10 @@ export class GuestEngine {
     let fn: GuestFunction;
     let lowered: ReturnType<typeof lowerArguments> | undefined;
     try {
-      fn = this.#wrap(this.#function(invocation));
+      const callable = this.#callableFor(invocation);
+      fn = callable.fn;
       lowered = lowerArguments(invocation.args, this.instance.exports, memory);
-      const expected = invocation.kind === "call" ? (this.instance.exports[invocation.name] as GuestFunction).length : 0;
+      const expected = invocation.kind === "call" ? callable.params : 0;
       if (lowered.values.length !== expected) {
         throw new SandboxError(
           "InvalidArgument",
@@ -128,6 +131,17 @@ export class GuestEngine {
     }
     done.release();
     return this.#returned(result);
+  }
+
+  #callableFor(invocation: Invocation): { fn: GuestFunction; params: number } {
+    // The start function runs once per instance: only calls are remembered, so no call can reach it.
+    let callable = invocation.kind === "call" ? this.#callable.get(invocation.name) : undefined;
+    if (callable === undefined) {
+      const raw = this.#function(invocation);
+      callable = { fn: this.#wrap(raw), params: raw.length };
+      if (invocation.kind === "call") this.#callable.set(invocation.name, callable);
+    }
+    return callable;
   }
 
   #function(invocation: Invocation): GuestFunction {

@@ -64,12 +64,24 @@ export interface LoweredArguments {
 }
 
 const encoder = new TextEncoder();
+const NOTHING_TO_RELEASE = () => {};
+
+/** True when every argument is a plain number or bigint: the common call, which needs no guest allocation. */
+function allNumeric(args: SandboxValue[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const type = typeof args[i];
+    if (type !== "number" && type !== "bigint") return false;
+  }
+  return true;
+}
 
 /**
  * Lowers `args` for a call. Strings and bytes become `(ptr, len)` — or one
  * object pointer for AssemblyScript guests — allocated in the guest.
  */
 export function lowerArguments(args: SandboxValue[], exports: Exports, memory: GuestMemory): LoweredArguments {
+  // Numbers go to the guest as they are (the JS API converts them to the parameter's type).
+  if (allNumeric(args)) return { values: args, release: NOTHING_TO_RELEASE };
   const values: unknown[] = [];
   const cleanups: Array<() => void> = [];
   let allocator: Allocator | undefined;
