@@ -168,7 +168,7 @@ export class WasmSandboxRuntime {
 
   async #prepare(bytes: Uint8Array, settings: SandboxConfig, fs: HostFileSystem): Promise<PreparedModule> {
     const options = prepareOptionsFrom(settings);
-    const hash = await sha256Hex(bytes);
+    const hash = sha256Hex(bytes);
     const key = `${hash}:${prepareOptionsKey(options)}`;
     const diskCache = settings.cacheDir === undefined ? undefined : new RewriteDiskCache(settings.cacheDir, fs);
     return await this.#cache.get(key, () =>

@@ -27,7 +27,7 @@ export class RewriteDiskCache {
   /** The cached bytes for `key`, or `rewrite()`'s result, stored for next time. */
   async get(key: string, rewrite: () => Uint8Array): Promise<Uint8Array> {
     const fs = this.#fs;
-    const path = `${this.#dir}/${await sha256Hex(encoder.encode(key))}.wasm`;
+    const path = `${this.#dir}/${sha256Hex(encoder.encode(key))}.wasm`;
     try {
       const cached = await fs.readFile(path);
       if (WebAssembly.validate(cached as Uint8Array<ArrayBuffer>)) return cached;

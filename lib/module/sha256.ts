@@ -1,9 +1,13 @@
-/** SHA-256 through WebCrypto, available on Node and Deno alike. @module */
+/**
+ * SHA-256 through `node:crypto`, which is synchronous and the same on Node
+ * and Deno. WebCrypto's `subtle.digest` would make every plugin load wait
+ * for a thread-pool round trip.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
 
 /** Lower-case hex SHA-256 of `data`. */
-export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
-  let hex = "";
-  for (const byte of digest) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }

@@ -40,15 +40,15 @@ export function sameHostEntry(now: HostFileInfo, was: HostFileInfo): boolean {
 }
 
 /** Lower-case hex SHA-256 of a file's current contents. */
-export function fileDigest(file: VirtualFile): Promise<string> {
+export function fileDigest(file: VirtualFile): string {
   return sha256Hex(file.readAt(0, file.size));
 }
 
 /** True when the guest's `node` still holds what was loaded (a directory: same kind; its entries are compared one by one). */
-export async function sameAsLoaded(node: VirtualNode, entry: LoadedEntry): Promise<boolean> {
+export function sameAsLoaded(node: VirtualNode, entry: LoadedEntry): boolean {
   if (node instanceof VirtualDirectory) return entry.kind === "dir";
   if (node instanceof VirtualSymlink) return entry.kind === "symlink" && node.target === entry.target;
-  if (node instanceof VirtualFile) return entry.kind === "file" && (await fileDigest(node)) === entry.digest;
+  if (node instanceof VirtualFile) return entry.kind === "file" && fileDigest(node) === entry.digest;
   return false;
 }
 

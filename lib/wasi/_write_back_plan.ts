@@ -162,7 +162,7 @@ async function planLoaded(
     }
     return hostInfo === undefined;
   }
-  if (await sameAsLoaded(node, loaded)) {
+  if (sameAsLoaded(node, loaded)) {
     // The guest left it alone: whatever the host did with it stands.
     if (!hostInfo) p.absent.add(path);
     else if (!unchanged) p.kept.add(path);
@@ -290,7 +290,7 @@ async function subtreeAsLoaded(p: Planner, dir: VirtualDirectory, rel: string): 
   if (loadedNames.size !== dir.entries.size) return false;
   for (const [name, node] of dir.entries) {
     const loaded = p.snapshot.loaded.get(childPath(rel, name));
-    if (!loaded || !(await sameAsLoaded(node, loaded))) return false;
+    if (!loaded || !sameAsLoaded(node, loaded)) return false;
     if (node instanceof VirtualDirectory && !(await subtreeAsLoaded(p, node, childPath(rel, name)))) return false;
   }
   return true;
@@ -303,7 +303,7 @@ async function subtreeAsLoaded(p: Planner, dir: VirtualDirectory, rel: string): 
  */
 async function hostStillHolds(p: Planner, path: string, loaded: LoadedEntry): Promise<boolean> {
   const host = joinHost(p.root, path);
-  if (loaded.kind === "file") return (await sha256Hex(await hostCall(() => p.fs.readFile(host), `reading ${host}`))) === loaded.digest;
+  if (loaded.kind === "file") return sha256Hex(await hostCall(() => p.fs.readFile(host), `reading ${host}`)) === loaded.digest;
   if (loaded.kind === "symlink") return (await hostCall(() => p.fs.readLink(host), `reading link ${host}`)) === loaded.target;
   return true;
 }

@@ -114,7 +114,7 @@ export async function mountHostDirectory(hostPath: string, options: MountOptions
           throw new SandboxError("MemoryLimit", `mount ${hostPath} holds more than its quota of ${quota} bytes; raise quotaBytes`);
         }
         child = new VirtualFile(data, readOnly);
-        entries.set(rel, { kind: "file", info, digest: await sha256Hex(data) });
+        entries.set(rel, { kind: "file", info, digest: sha256Hex(data) });
       } else if (info.kind === "dir") {
         entries.set(rel, { kind: "dir", info });
         child = await load(path, rel, depth + 1);
