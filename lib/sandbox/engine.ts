@@ -85,10 +85,11 @@ export class GuestEngine {
   }
 
   /**
-   * Runs `invocation`: synchronously, or as a promise when the export was
+   * Runs `invocation` on `budget` units of fuel (undefined: the fuel global
+   * is left as it is): synchronously, or as a promise when the export was
    * wrapped for JSPI. Never throws: every failure is in the outcome.
    */
-  invoke(invocation: Invocation, memory: GuestMemory): Outcome | Promise<Outcome> {
+  invoke(invocation: Invocation, memory: GuestMemory, budget: bigint | undefined = invocation.fuel): Outcome | Promise<Outcome> {
     let fn: GuestFunction;
     let lowered: ReturnType<typeof lowerArguments> | undefined;
     try {
@@ -108,7 +109,7 @@ export class GuestEngine {
       lowered?.release();
       return { error: mapGuestError(err, this.#pluginId, TrapReason.None), guestRan: false, fuelLeft: this.#fuelLeft() };
     }
-    if (this.#fuel !== undefined && invocation.fuel !== undefined) this.#fuel.value = invocation.fuel;
+    if (this.#fuel !== undefined && budget !== undefined) this.#fuel.value = budget;
     const done = lowered;
     let result: unknown;
     try {

@@ -253,7 +253,8 @@ export class PluginSandbox {
 
   /** Calls an export synchronously, in this thread. InvalidState for plugins that run asynchronously (JSPI, worker). */
   callSync(exportName: string, ...args: SandboxValue[]): unknown {
-    return this.callSyncWith({}, exportName, ...args);
+    this.#assertSyncMode();
+    return this.#runSync({ kind: "call", name: exportName, args, fuel: undefined });
   }
 
   /**
@@ -262,6 +263,11 @@ export class PluginSandbox {
    * in `fuelConsumed`).
    */
   callSyncWith(options: CallOptions, exportName: string, ...args: SandboxValue[]): unknown {
+    this.#assertSyncMode();
+    return this.#runSync({ kind: "call", name: exportName, args, fuel: options.fuel });
+  }
+
+  #assertSyncMode(): void {
     if (this.#mode !== "in-process") {
       throw new SandboxError(
         "InvalidState",
@@ -270,7 +276,6 @@ export class PluginSandbox {
         { pluginId: this.id },
       );
     }
-    return this.#runSync({ kind: "call", name: exportName, args, fuel: options.fuel });
   }
 
   /** Calls an export. Works in every mode. */
@@ -386,7 +391,7 @@ export class PluginSandbox {
   #runSync(invocation: Invocation): unknown {
     const budget = this.#begin(invocation);
     const started = performance.now();
-    const outcome = this.#engine!.invoke({ ...invocation, fuel: budget }, this.#guestMemory) as Outcome;
+    const outcome = this.#engine!.invoke(invocation, this.#guestMemory, budget) as Outcome;
     return this.#settle(invocation, outcome, budget, started);
   }
 
@@ -397,7 +402,7 @@ export class PluginSandbox {
     const started = performance.now();
     const outcome = this.#worker !== undefined
       ? await this.#worker.invoke({ ...invocation, fuel: budget })
-      : await this.#engine!.invoke({ ...invocation, fuel: budget }, this.#guestMemory);
+      : await this.#engine!.invoke(invocation, this.#guestMemory, budget);
     return this.#settle(invocation, outcome, budget, started);
   }
 
