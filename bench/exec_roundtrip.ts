@@ -3,13 +3,11 @@
 // run, with the ratio. Isolation levels (PID namespace, network namespace)
 // are reported separately: they add an unshare exec of their own.
 // Run: node --import tsx bench/exec_roundtrip.ts   (or: deno run -A bench/exec_roundtrip.ts)
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Bench } from "tinybench";
 import { closeExecWorker, createExecState, defaultSandboxPolicy, exec, execSync } from "../lib/exec/mod.ts";
 import type { SandboxPolicy } from "../lib/exec/mod.ts";
 import { isQuick, recordTable, reportGoal } from "./_harness.ts";
+import { tempDir } from "../tests/_helpers/temp.ts";
 
 const TRUE = "/usr/bin/true";
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -39,7 +37,7 @@ async function rawSpawn(): Promise<void> {
 const base: SandboxPolicy = {
   ...defaultSandboxPolicy(),
   allowedCommands: ["true"],
-  workingDirectory: mkdtempSync(join(tmpdir(), "exec-bench-")),
+  workingDirectory: await tempDir("exec-bench-"),
   maxExecutions: 1_000_000,
 };
 const plain: SandboxPolicy = { ...base, allowNetwork: true, processIsolation: "group" };

@@ -1,10 +1,9 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { type SandboxError, SandboxState, WasmSandboxRuntime } from "../mod.ts";
 import { errorCode } from "./_helpers/errors.ts";
+import { tempDir } from "./_helpers/temp.ts";
 import { wat } from "./_helpers/wat.ts";
 
 const test = suite("runtime: fuel, stack and memory limits");
@@ -92,7 +91,7 @@ test("memory.grow past maxMemoryPages returns -1 for a module-defined memory wit
 });
 
 test("rewritten modules are cached on disk when cacheDir is set", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "wasm-sandbox-cache-"));
+  const dir = await tempDir("wasm-sandbox-cache-");
   const bytes = await wat(PROGRAMS);
   await new WasmSandboxRuntime({ fuel: 1000n, cacheDir: dir }).loadPlugin("p", bytes);
   assert.is(readdirSync(dir).filter((f) => f.endsWith(".wasm")).length, 1);

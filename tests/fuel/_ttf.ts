@@ -2,10 +2,10 @@
 // generated in this process: the wasm-opt CLI (an Emscripten build shipped
 // in the binaryen npm package) is loaded once and its main() called per seed,
 // instead of paying a process start per module. Same seed, same module.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { tempDir } from "../_helpers/temp.ts";
 
 /** Features both Node 20 and Deno 2 run, so every generated module instantiates on both. */
 export const TTF_FEATURES = [
@@ -81,7 +81,7 @@ export function seededBytes(seed: number, length: number): Uint8Array {
 export async function randomModule(seed: number, size = 2048, features = TTF_FEATURES): Promise<Uint8Array> {
   loaded ??= loadWasmOpt();
   const callMain = await loaded;
-  dir ??= mkdtempSync(join(tmpdir(), "wasm-sandbox-ttf-"));
+  dir ??= await tempDir("wasm-sandbox-ttf-");
   const input = join(dir, `seed-${seed}.dat`);
   const output = join(dir, `seed-${seed}.wasm`);
   writeFileSync(input, seededBytes(seed, size));
