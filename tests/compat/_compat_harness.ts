@@ -7,7 +7,7 @@ import type { Test } from "uvu";
 import * as assert from "uvu/assert";
 import { rmSync } from "node:fs";
 import { grant, WasmSandboxRuntime } from "../../mod.ts";
-import type { RunResult } from "../../mod.ts";
+import type { PluginOptions, RunResult } from "../../mod.ts";
 import { memoryTree } from "../../lib/wasi/mod.ts";
 import type { TreeSpec } from "../../lib/wasi/mod.ts";
 import type { VirtualDirectory } from "../../lib/wasi/vfs.ts";
@@ -31,6 +31,8 @@ export interface Case {
   tree?: TreeSpec;
   /** Where the preopen appears in the guest (default "/"). */
   guestPath?: string;
+  /** Where the guest runs (default: the runtime's choice). */
+  isolation?: PluginOptions["isolation"];
 }
 
 /** What the pinned version is known to produce. */
@@ -96,6 +98,7 @@ export function compatHarness(title: string, program: RealWasiProgram, options: 
         stdin: bytesOf(c.stdin),
         preopens: [{ guestPath: c.guestPath ?? "/", dir }],
       },
+      isolation: c.isolation,
     });
     try {
       return { result: await plugin.run(), files: snapshotVirtual(dir) };

@@ -232,27 +232,30 @@ compatCase("errno: above a preopen that is not / nothing is open, and the guest 
 
 const GREETER_ARGS = ["src/main.ts", "--bundle", "--format=esm", "--outfile=out/bundle.js", "--sourcemap", "--log-level=warning"];
 
-programTest("a mounted host directory ends up with the same files node:wasi writes", async (found) => {
-  const host = await tempDir("wasm-sandbox-compat-mount-");
-  try {
-    writeTreeToHost(host, GREETER);
-    const mount = await mountHostDirectory(host, { fs: (await hostPlatform()).fs, readOnly: false });
-    const c = { args: GREETER_ARGS, env: { PWD: "/" } };
-    const ours = await runInSandbox(found, c, mount.dir);
-    assert.is(ours.result.exitCode, 0, text(ours.result.stderr));
-    await mount.writeBack();
-    const written = snapshotHost(host);
-    assert.equal(written, ours.files);
-    assert.fixture(written["out/bundle.js"] as string, GREETER_BUNDLE);
-    if (hasNodeWasi) {
-      const reference = await runReference(found, { ...c, tree: GREETER });
-      assert.is(reference.result.exitCode, 0);
-      assert.equal(written, reference.files);
+for (const isolation of [undefined, { mode: "worker" as const }]) {
+  const where = isolation === undefined ? "" : " (worker: host functions on the host thread, over its shared memory)";
+  programTest(`a mounted host directory ends up with the same files node:wasi writes${where}`, async (found) => {
+    const host = await tempDir("wasm-sandbox-compat-mount-");
+    try {
+      writeTreeToHost(host, GREETER);
+      const mount = await mountHostDirectory(host, { fs: (await hostPlatform()).fs, readOnly: false });
+      const c = { args: GREETER_ARGS, env: { PWD: "/" }, isolation };
+      const ours = await runInSandbox(found, c, mount.dir);
+      assert.is(ours.result.exitCode, 0, text(ours.result.stderr));
+      await mount.writeBack();
+      const written = snapshotHost(host);
+      assert.equal(written, ours.files);
+      assert.fixture(written["out/bundle.js"] as string, GREETER_BUNDLE);
+      if (hasNodeWasi) {
+        const reference = await runReference(found, { ...c, tree: GREETER });
+        assert.is(reference.result.exitCode, 0);
+        assert.equal(written, reference.files);
+      }
+    } finally {
+      rmSync(host, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(host, { recursive: true, force: true });
-  }
-});
+  });
+}
 
 programTest("a read-only preopen: sources are read, the output is refused, nothing changes", async (found) => {
   const dir = memoryTree(GREETER, { readOnly: true });
