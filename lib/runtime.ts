@@ -97,7 +97,8 @@ export class WasmSandboxRuntime {
       const prepared = loaded.kind === "module"
         ? this.#acceptPrecompiled(loaded.module, settings)
         : await this.#prepare(loaded.bytes, settings, fs);
-      const usesWasi = prepared.imports.some((i) => i.module === WASI_PREVIEW1);
+      const imported = new Set(prepared.imports.map((i) => i.module));
+      const usesWasi = imported.has(WASI_PREVIEW1);
       const audit = settings.audit === false ? undefined : settings.audit ?? this.audit;
       // Open the audit sinks before any guest code runs, so records can be written synchronously (docs/AUDIT.md).
       await audit?.ready();
@@ -112,7 +113,7 @@ export class WasmSandboxRuntime {
         fuel: settings.fuel,
         hostFuelPerByte: settings.fuelCosts?.bulkPerUnit,
         execState,
-        environment: () => this.#environment(id, options, settings, { logGate, execState, networkState }, usesWasi),
+        environment: () => this.#environment(id, options, settings, { logGate, execState, networkState }, imported),
         onEvent: (event) => {
           if (event === "call") this.#counters.calls++;
           else this.#counters.traps++;
@@ -191,27 +192,29 @@ export class WasmSandboxRuntime {
     options: PluginOptions,
     settings: SandboxConfig,
     { logGate, execState, networkState }: { logGate: GuestLogGate; execState: ExecState; networkState: NetworkState },
-    usesWasi: boolean,
+    imported: ReadonlySet<string>,
   ): InstanceEnvironment {
     // One clock per instance, shared by WASI and get_timestamp, so the plugin sees one time.
     const clock = settings.deterministic ? deterministicClock(settings.clockStartMs, settings.clockStepMs) : systemClock();
+    // Only the namespaces the module imports are built: the others would be work thrown away at every load and reset.
     const builtins = [
-      assemblyScriptEnv({
+      imported.has("env") && assemblyScriptEnv({
         trace: options.onTrace ?? (() => {}),
         seed: settings.deterministic ? () => settings.randomSeed : () => Date.now(),
       }),
-      sochNamespace(settings.provider ?? this.#defaultProvider),
-      platformSandboxNamespace({
+      imported.has("soch") && sochNamespace(settings.provider ?? this.#defaultProvider),
+      imported.has("platform_sandbox") && platformSandboxNamespace({
         realtimeNs: () => clock.realtimeNs(),
         logger: settings.logger,
         logGate,
         sandboxExec: sandboxExecFunction(execState, options.onExec),
       }),
+      imported.has("platform_network") &&
       platformNetworkNamespace({ state: networkState, client: settings.httpClient, observer: options.onNetwork }),
-    ];
+    ].filter((registrar) => registrar !== false);
     const namespaces: LinkableNamespace[] = [...builtins, ...(options.registrars ?? [])]
       .map((registrar) => ({ registrar, errors: abiErrorConvention }));
-    if (!usesWasi) return { namespaces };
+    if (!imported.has(WASI_PREVIEW1)) return { namespaces };
 
     const io = options.wasi ?? {};
     const wasi = new WasiHost({
