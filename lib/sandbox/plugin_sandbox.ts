@@ -320,6 +320,8 @@ export class PluginSandbox {
     try {
       if (this.#machine.current === SandboxState.Running) this.#machine.assertReady("reset");
       this.#worker?.terminate();
+      // The peak is otherwise read from the live memory (it only grows); the old one is about to go.
+      this.#counters.memoryPeakBytes = Math.max(this.#counters.memoryPeakBytes, this.#guestMemory.byteLength);
       const started = this.#instantiate();
       const rest = () => {
         this.#machine.moveTo(SandboxState.Ready);
@@ -434,7 +436,6 @@ export class PluginSandbox {
       if (invocation.fuel === undefined) this.#fuelRemaining = left > 0n ? left : 0n;
     }
     this.#counters.callTimeMs += performance.now() - started;
-    this.#counters.memoryPeakBytes = Math.max(this.#counters.memoryPeakBytes, this.#guestMemory.byteLength);
     const error = stop !== undefined ? stopError(stop, this.id) : outcome.error;
     if (error === undefined) {
       this.#machine.moveTo(SandboxState.Ready);

@@ -37,11 +37,12 @@ export const SandboxState = {
 /** One of the values of {@linkcode SandboxState}. */
 export type SandboxState = typeof SandboxState[keyof typeof SandboxState];
 
-const transitions: Record<SandboxState, readonly SandboxState[]> = {
-  Ready: ["Running", "Terminated", "Ready"], // Ready → Ready: reset() of an idle sandbox
-  Running: ["Ready", "Trapped", "Terminated"],
-  Trapped: ["Ready", "Terminated"],
-  Terminated: ["Ready"],
+// A lookup rather than a list search: every call makes two transitions.
+const transitions: Record<SandboxState, Partial<Record<SandboxState, true>>> = {
+  Ready: { Running: true, Terminated: true, Ready: true }, // Ready → Ready: reset() of an idle sandbox
+  Running: { Ready: true, Trapped: true, Terminated: true },
+  Trapped: { Ready: true, Terminated: true },
+  Terminated: { Ready: true },
 };
 
 /** Holds the current state and refuses transitions the diagram does not allow. */
@@ -59,7 +60,7 @@ export class SandboxStateMachine {
 
   /** Moves to `next`, or throws `InvalidState` when the transition is not allowed. */
   moveTo(next: SandboxState): void {
-    if (!transitions[this.#state].includes(next)) {
+    if (transitions[this.#state][next] !== true) {
       throw new SandboxError(
         "InvalidState",
         `plugin "${this.#pluginId}" is ${this.#state} and cannot become ${next}`,
