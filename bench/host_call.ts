@@ -46,6 +46,8 @@ const rawLoop = raw.instance.exports.loop as (n: number) => number;
 
 // The bridge alone, exactly as the sandbox links it, but with no recorder.
 const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+// Assigned once the instance exists; the memory accessor below reads it at call time.
+// deno-lint-ignore prefer-const
 let bridgeMemory: WebAssembly.Memory | undefined;
 const bridged = new WebAssembly.Instance(module, linkHostFunctions(WebAssembly.Module.imports(module), {
   pluginId: "bench",

@@ -98,7 +98,6 @@ export class WasmSandboxRuntime {
         ? this.#acceptPrecompiled(loaded.module, settings)
         : await this.#prepare(loaded.bytes, settings, fs);
       const imported = new Set(prepared.imports.map((i) => i.module));
-      const usesWasi = imported.has(WASI_PREVIEW1);
       const audit = settings.audit === false ? undefined : settings.audit ?? this.audit;
       // Open the audit sinks before any guest code runs, so records can be written synchronously (docs/AUDIT.md).
       await audit?.ready();

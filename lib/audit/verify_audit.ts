@@ -83,7 +83,7 @@ function shapeProblem(record: { [key: string]: JsonValue }): string | undefined 
       ? value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value))
       : type === "result"
       ? value === null || typeof value === "number" || typeof value === "string"
-      : typeof value === type;
+      : typeOf(value) === type;
     if (!fits) return `${field} is missing or has the wrong type`;
   }
   if (record.decision !== "allow" && record.decision !== "deny") return "decision is neither allow nor deny";
@@ -217,4 +217,9 @@ export async function readAuditTail(
     throw new SandboxError("InvalidState", `audit file ${path} does not verify at line ${at.line} (${at.reason}); start a new file`);
   }
   return result.head;
+}
+
+/** `typeof value`, as a string to compare with a field's expected type name. */
+function typeOf(value: unknown): string {
+  return typeof value;
 }

@@ -6,7 +6,7 @@ import { AuditLog } from "../../lib/audit/audit_log.ts";
 import { chainHash, chainLine } from "../../lib/audit/hash_chain.ts";
 import { canonicalJson } from "../../lib/audit/canonical_json.ts";
 import { readAuditTail, verifyAuditFile, verifyAuditText } from "../../lib/audit/verify_audit.ts";
-import { SandboxError } from "../../lib/errors.ts";
+import type { SandboxError } from "../../lib/errors.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 /** Five sealed lines from a real log (the third a denied call). */
