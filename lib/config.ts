@@ -6,7 +6,7 @@
 import type { HostLogger } from "./host/guest_logger.ts";
 import { stderrLogger } from "./host/guest_logger.ts";
 import type { HttpClientOptions } from "./net/http_client.ts";
-import type { HostContextProvider } from "./host/soch_namespace.ts";
+import type { SochProvider } from "./host/soch_namespace.ts";
 import type { AuditLog } from "./audit/audit_log.ts";
 import type { CostTable } from "./fuel/instrument.ts";
 
@@ -66,8 +66,12 @@ export interface SandboxConfig {
   clockStepMs: number;
   /** Deterministic mode: the seed of `random_get`. Default 0. */
   randomSeed: number;
-  /** The data behind the `soch` functions. Default: an empty in-memory provider per runtime. */
-  provider: HostContextProvider | undefined;
+  /**
+   * The data behind the `soch` functions. Default: an empty in-memory
+   * provider per runtime. An async one (`PgliteHostContextProvider`) makes
+   * the soch functions async host functions.
+   */
+  provider: SochProvider | undefined;
   /** Where `log_message` output goes. Default: JSON lines on stderr. */
   logger: HostLogger;
   /**

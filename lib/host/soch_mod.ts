@@ -24,7 +24,7 @@
  * @module
  */
 export { SochProviderError } from "./soch_namespace.ts";
-export type { AsyncHostContextProvider, HostContextProvider } from "./soch_namespace.ts";
+export type { AsyncHostContextProvider, HostContextProvider, SochProvider } from "./soch_namespace.ts";
 export { DEFAULT_SOCH_PROVIDER_LIMITS, DefaultHostContextProvider } from "./soch_provider.ts";
 export type { SochProviderLimits, SochProviderOptions, SochSearchHit } from "./soch_provider.ts";
 export { PgliteHostContextProvider } from "./soch_pglite_provider.ts";

@@ -81,6 +81,12 @@ export interface HostContextProvider {
  *   other failures reject with any error (the namespace answers UNAVAILABLE).
  */
 export interface AsyncHostContextProvider {
+  /**
+   * Marks the provider as asynchronous: the soch functions then answer with
+   * promises, so a plugin using them runs with JSPI or in a worker
+   * (docs/ISOLATION.md) and is called with `await plugin.call(...)`.
+   */
+  readonly async: true;
   /** The value under `key` (a copy the caller owns), or undefined. */
   read(key: string): Promise<Uint8Array | undefined>;
   /** Stores a copy of `value` under `key`, replacing any previous value. */
@@ -136,15 +142,40 @@ function inScope(ctx: HostCallContext, key: string): boolean {
   return prefix === undefined || key.startsWith(prefix);
 }
 
-/** Calls the provider, mapping its failures to ABI codes. */
-function guarded<T>(op: () => T): T | number {
+/** Either kind of provider. */
+export type SochProvider = HostContextProvider | AsyncHostContextProvider;
+
+/** The ABI code a provider failure stands for. */
+function failureCode(err: unknown): number {
+  if (err instanceof SochProviderError) return err.abiCode;
+  if (err instanceof SandboxError && err.code === "InvalidArgument") return AbiCode.INVALID_ARGUMENT;
+  return AbiCode.UNAVAILABLE;
+}
+
+/**
+ * Calls the provider and hands `finish` its answer, or the ABI code of its
+ * failure; with an async provider, once the promise settles. The guest's
+ * memory is only read before the call and written in `finish` (the guest is
+ * suspended meanwhile, and its memory may have grown: `respond()` re-derives its view).
+ */
+function settle<T>(
+  ctx: HostCallContext,
+  op: () => T | Promise<T>,
+  finish: (answer: T | number) => bigint,
+  explainFailure = false,
+): bigint | Promise<bigint> {
+  const failed = (err: unknown) => {
+    // The provider's reason (e.g. the store's dimension) goes to the audit record.
+    if (explainFailure && err instanceof Error) ctx.explain(err.message);
+    return finish(failureCode(err));
+  };
+  let answer: T | Promise<T>;
   try {
-    return op();
+    answer = op();
   } catch (err) {
-    if (err instanceof SochProviderError) return err.abiCode;
-    if (err instanceof SandboxError && err.code === "InvalidArgument") return AbiCode.INVALID_ARGUMENT;
-    return AbiCode.UNAVAILABLE;
+    return failed(err);
   }
+  return answer instanceof Promise ? answer.then(finish, failed) : finish(answer);
 }
 
 /**
@@ -163,42 +194,51 @@ function readVector(ctx: HostCallContext, ptr: number, dim: number, limits: Soch
   return vector;
 }
 
-/** The `soch` registrar over `provider`. */
-export function sochNamespace(provider: HostContextProvider, limits: SochLimits = DEFAULT_SOCH_LIMITS): HostFunctionRegistrar {
+/**
+ * The `soch` registrar over `provider`. Over an async provider its functions
+ * are async host functions; over a sync one they answer at once.
+ */
+export function sochNamespace(provider: SochProvider, limits: SochLimits = DEFAULT_SOCH_LIMITS): HostFunctionRegistrar {
+  const isAsync = "async" in provider && provider.async === true;
+  const read = (key: string) => ("readView" in provider && provider.readView ? provider.readView(key) : provider.read(key));
+  const { vectorPut } = provider;
   return defineRegistrar("soch", {
     soch_read: {
       params: ["i32", "i32", "i32", "i32"],
       results: ["i64"],
       capability: Capabilities.SochRead,
+      async: isAsync,
       call(ctx, keyPtr: number, keyLen: number, outPtr: number, outCap: number) {
         const key = readKey(ctx, keyPtr, keyLen, limits);
         if (typeof key === "number") return BigInt(key);
         if (!inScope(ctx, key)) return BigInt(AbiCode.PERMISSION_DENIED);
-        const value = guarded(() => (provider.readView ? provider.readView(key) : provider.read(key)));
-        if (typeof value === "number") return BigInt(value);
-        if (value === undefined) return BigInt(AbiCode.NOT_FOUND);
-        if (!(value instanceof Uint8Array)) return BigInt(AbiCode.UNAVAILABLE);
-        return ctx.respond(value, outPtr, outCap);
+        return settle(ctx, () => read(key), (value) => {
+          if (typeof value === "number") return BigInt(value);
+          if (value === undefined) return BigInt(AbiCode.NOT_FOUND);
+          if (!(value instanceof Uint8Array)) return BigInt(AbiCode.UNAVAILABLE);
+          return ctx.respond(value, outPtr, outCap);
+        });
       },
     },
     soch_write: {
       params: ["i32", "i32", "i32", "i32"],
       results: ["i64"],
       capability: Capabilities.SochWrite,
+      async: isAsync,
       call(ctx, keyPtr: number, keyLen: number, valPtr: number, valLen: number) {
         const key = readKey(ctx, keyPtr, keyLen, limits);
         if (typeof key === "number") return BigInt(key);
         if (!inScope(ctx, key) || scopeOf(ctx).readOnly) return BigInt(AbiCode.PERMISSION_DENIED);
         if (valLen >>> 0 > limits.maxValueBytes) return BigInt(AbiCode.LIMIT_EXCEEDED);
         const value = ctx.memory.read(valPtr, valLen);
-        const result = guarded(() => provider.write(key, value));
-        return BigInt(typeof result === "number" ? result : 0);
+        return settle(ctx, () => provider.write(key, value), (result) => BigInt(typeof result === "number" ? result : 0));
       },
     },
     vector_search: {
       params: ["i32", "i32", "i32", "i32", "i32"],
       results: ["i64"],
       capability: Capabilities.SochVectorSearch,
+      async: isAsync,
       call(ctx, queryPtr: number, dim: number, k: number, outPtr: number, outCap: number) {
         if (dim >>> 0 === 0 || (k | 0) <= 0) return BigInt(AbiCode.INVALID_ARGUMENT);
         if (dim >>> 0 > limits.maxDimensions || k > limits.maxResults) return BigInt(AbiCode.LIMIT_EXCEEDED);
@@ -206,40 +246,37 @@ export function sochNamespace(provider: HostContextProvider, limits: SochLimits 
         if (!query.every(Number.isFinite)) return BigInt(AbiCode.INVALID_ARGUMENT);
         const prefix = scopeOf(ctx).keyPrefix;
         const filter = prefix === undefined ? undefined : (key: string) => key.startsWith(prefix);
-        const hits = guarded(() => provider.vectorSearch(query, k, filter));
-        if (typeof hits === "number") return BigInt(hits);
-        if (!Array.isArray(hits)) return BigInt(AbiCode.UNAVAILABLE);
-        // Filter again: a provider that ignores `filter` must not leak keys outside the scope.
-        const visible = (filter ? hits.filter((h) => filter(h.key)) : hits).slice(0, k);
-        const json = JSON.stringify(visible.map((h) => ({ key: h.key, score: h.score })));
-        return ctx.respond(encoder.encode(json), outPtr, outCap);
+        return settle(ctx, () => provider.vectorSearch(query, k, filter), (hits) => {
+          if (typeof hits === "number") return BigInt(hits);
+          if (!Array.isArray(hits)) return BigInt(AbiCode.UNAVAILABLE);
+          // Filter again: a provider that ignores `filter` must not leak keys outside the scope.
+          const visible = (filter ? hits.filter((h) => filter(h.key)) : hits).slice(0, k);
+          const json = JSON.stringify(visible.map((h) => ({ key: h.key, score: h.score })));
+          return ctx.respond(encoder.encode(json), outPtr, outCap);
+        });
       },
     },
     vector_put: {
       params: ["i32", "i32", "i32", "i32"],
       results: ["i64"],
       capability: Capabilities.SochVectorWrite,
+      async: isAsync,
       call(ctx, keyPtr: number, keyLen: number, vecPtr: number, dim: number) {
         const key = readKey(ctx, keyPtr, keyLen, limits);
         if (typeof key === "number") return BigInt(key);
         if (!inScope(ctx, key) || scopeOf(ctx).readOnly) return BigInt(AbiCode.PERMISSION_DENIED);
         const vector = readVector(ctx, vecPtr, dim, limits);
         if (typeof vector === "number") return BigInt(vector);
-        if (provider.vectorPut === undefined) {
+        if (vectorPut === undefined) {
           ctx.explain("the soch provider cannot store vectors (it has no vectorPut)");
           return BigInt(AbiCode.UNAVAILABLE);
         }
-        const put = provider.vectorPut.bind(provider);
-        const result = guarded(() => {
-          try {
-            return put(key, vector);
-          } catch (err) {
-            // The provider's reason (e.g. the store's dimension) goes to the audit record.
-            if (err instanceof Error) ctx.explain(err.message);
-            throw err;
-          }
-        });
-        return BigInt(typeof result === "number" ? result : 0);
+        return settle(
+          ctx,
+          () => vectorPut.call(provider, key, vector),
+          (result) => BigInt(typeof result === "number" ? result : 0),
+          true,
+        );
       },
     },
   });

@@ -101,6 +101,8 @@ function unitFromBytes(bytes: Uint8Array): Float32Array {
  * ```
  */
 export class PgliteHostContextProvider implements AsyncHostContextProvider {
+  /** Its soch functions answer with promises (docs/ISOLATION.md). */
+  readonly async = true as const;
   readonly limits: Readonly<SochProviderLimits>;
   readonly index: "exact" | "hnsw";
   readonly #db: PGlite;
