@@ -9,6 +9,7 @@ import { jsonLinesFileSink } from "../audit/jsonl_file_sink.ts";
 import { readAuditTail } from "../audit/verify_audit.ts";
 import { SandboxError } from "../errors.ts";
 import { DefaultHostContextProvider } from "../host/soch_provider.ts";
+import { PgliteHostContextProvider } from "../host/soch_pglite_provider.ts";
 import { defaultSandboxPolicy, validateSandboxPolicy } from "../exec/policy.ts";
 import type { NetworkIsolation, SandboxPolicy } from "../exec/policy.ts";
 import { defaultNetworkPolicy, validateNetworkPolicy } from "../net/policy.ts";
@@ -50,6 +51,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   timeout: { kind: "string" },
   audit: { kind: "string" },
   soch: { kind: "string" },
+  "soch-db": { kind: "string" },
   invoke: { kind: "string" },
   "allow-exec": { kind: "list" },
   "block-exec": { kind: "list" },
@@ -128,7 +130,13 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     resumeFrom: await readAuditTail(auditOut.path), // continue an existing, verified chain
   });
   const sochPath = stringFlag(args, "soch");
-  const provider = sochPath === undefined ? undefined : await loadSochFile(sochPath);
+  const sochDb = stringFlag(args, "soch-db");
+  if (sochPath !== undefined && sochDb !== undefined) {
+    throw new SandboxError("InvalidArgument", "give --soch FILE.json or --soch-db DIR, not both (docs/SOCH.md says how to move a JSON store into a database)");
+  }
+  // A database store is kept as it is written: nothing to write back, only to close at the end.
+  const database = sochDb === undefined ? undefined : await PgliteHostContextProvider.open(sochDb);
+  const provider = sochPath === undefined ? database : await loadSochFile(sochPath);
   // Either write capability can change the store (values or vectors), so either means writing it back.
   const sochOut = sochPath !== undefined &&
       capabilities.some((t) => t.capability === Capabilities.SochWrite || t.capability === Capabilities.SochVectorWrite)
@@ -180,11 +188,12 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
       const report = await mount.writeBack();
       for (const line of formatWriteBackReport(report, `${mount.hostPath} (${guestPath})`)) await terminal.writeErr(`${line}\n`);
     }
-    if (sochOut && provider) {
+    if (sochOut && provider instanceof DefaultHostContextProvider) {
       await sochOut.write(JSON.stringify(provider.toJSON(), null, 2) + "\n").catch((err) => reportLateError(err, terminal));
     }
     return exitCode;
   } finally {
+    await database?.close().catch((err) => reportLateError(err, terminal));
     await audit?.close();
     const summary = runStats(plugin.stats(), performance.now() - started, exitCode);
     if (args.flags.get("stats") === true) await terminal.writeErr(formatRunStats(summary));
