@@ -111,6 +111,9 @@ export class WasmSandboxRuntime {
         logGate,
         fuel: settings.fuel,
         hostFuelPerByte: settings.fuelCosts?.bulkPerUnit,
+        // Deterministic mode: record times from a clock of their own and no durations, so the audit
+        // chain's head is a receipt: the same on every runtime and every run (docs/AUDIT.md).
+        recordTime: settings.deterministic ? auditClockMs(settings) : undefined,
         execState,
         environment: () => this.#environment(id, options, settings, { logGate, execState, networkState }, imported),
         onEvent: (event) => {
@@ -290,4 +293,10 @@ function checkRegistrars(registrars: readonly HostFunctionRegistrar[]): void {
     }
     seen.add(ns);
   }
+}
+
+/** A deterministic clock for one plugin's audit records, in ms since the epoch (apart from the guest's, whose reads it must not shift). */
+function auditClockMs(settings: SandboxConfig): () => number {
+  const clock = deterministicClock(settings.clockStartMs, settings.clockStepMs);
+  return () => Number(clock.realtimeNs() / 1_000n) / 1_000;
 }

@@ -195,7 +195,7 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   } finally {
     await database?.close().catch((err) => reportLateError(err, terminal));
     await audit?.close();
-    const summary = runStats(plugin.stats(), performance.now() - started, exitCode);
+    const summary = runStats(plugin.stats(), performance.now() - started, exitCode, audit?.head);
     if (args.flags.get("stats") === true) await terminal.writeErr(formatRunStats(summary));
     await statsOut?.write(JSON.stringify(summary, null, 2) + "\n").catch((err) => reportLateError(err, terminal));
   }

@@ -13,10 +13,21 @@ export interface RunStats {
   hostCalls: number;
   deniedHostCalls: number;
   fuelConsumed: string | undefined;
+  /**
+   * With `--audit`: the chain's head after the run. With `--deterministic`
+   * it is a receipt — the same on every runtime and every run of the same
+   * plugin, input, fuel and grants (docs/AUDIT.md).
+   */
+  auditHead?: { seq: number; hash: string };
 }
 
 /** Builds the summary from a sandbox's statistics. */
-export function runStats(stats: SandboxStats, wallTimeMs: number, exitCode: number | undefined): RunStats {
+export function runStats(
+  stats: SandboxStats,
+  wallTimeMs: number,
+  exitCode: number | undefined,
+  auditHead?: { seq: number; hash: string },
+): RunStats {
   return {
     wallTimeMs: Math.round(wallTimeMs * 1000) / 1000,
     exitCode,
@@ -24,6 +35,7 @@ export function runStats(stats: SandboxStats, wallTimeMs: number, exitCode: numb
     hostCalls: stats.hostCalls,
     deniedHostCalls: stats.deniedHostCalls,
     fuelConsumed: stats.fuelRemaining === undefined ? undefined : stats.fuelConsumed.toString(),
+    ...(auditHead === undefined ? {} : { auditHead: { seq: auditHead.seq, hash: auditHead.hash } }),
   };
 }
 
@@ -36,5 +48,6 @@ export function formatRunStats(stats: RunStats): string {
   ];
   if (stats.fuelConsumed !== undefined) lines.push(`fuel used:    ${stats.fuelConsumed}`);
   if (stats.exitCode !== undefined) lines.push(`exit code:    ${stats.exitCode}`);
+  if (stats.auditHead !== undefined) lines.push(`audit head:   ${stats.auditHead.hash} (record ${stats.auditHead.seq})`);
   return lines.map((l) => `[stats] ${l}\n`).join("");
 }

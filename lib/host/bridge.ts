@@ -133,6 +133,13 @@ export interface LinkOptions {
   asyncResults?: boolean;
   /** Told about each linked import whose host function is declared `async` (JSPI wraps those in `Suspending`). */
   onAsyncImport?(module: string, name: string): void;
+  /**
+   * Where each audit record's `time` (ms since the epoch) comes from. Unset:
+   * the real clock, with the call's measured `durationNs`. Set (deterministic
+   * mode): this clock, and `durationNs` 0, so that the records — and the hash
+   * chain over them — are the same on every runtime and every run.
+   */
+  recordTime?: () => number;
 }
 
 /** Host-call counts the bridge keeps (plain increments: cheap enough for every call). */
@@ -284,8 +291,9 @@ function wrapHostFunction(
   // CapabilitySet never changes after construction, and revocation is each token's own state.
   const tokens = capability === undefined ? undefined : capabilities.tokensFor(capability);
 
+  const { recordTime } = options;
   const record = (decision: "allow" | "deny", started: number, result: unknown, needed: string | undefined) => {
-    const ended = performance.now();
+    const ended = recordTime ? 0 : performance.now();
     try {
       recorder!.record({
         pluginId,
@@ -293,8 +301,8 @@ function wrapHostFunction(
         function: name,
         capability: needed,
         decision,
-        time: performance.timeOrigin + ended,
-        durationNs: Math.round((ended - started) * 1e6),
+        time: recordTime ? recordTime() : performance.timeOrigin + ended,
+        durationNs: recordTime ? 0 : Math.round((ended - started) * 1e6),
         bytesIn: memory.bytesIn,
         bytesOut: memory.bytesOut,
         result: result as number | bigint | undefined,
@@ -313,7 +321,7 @@ function wrapHostFunction(
   // again (and recorded as denied while the recorder can still take records).
   const refuseStopped = (stop: Error, needed: string | undefined): never => {
     counters.deniedHostCalls++;
-    if (recorder && !(recorder.admit?.() instanceof SandboxError)) record("deny", performance.now(), undefined, needed);
+    if (recorder && !(recorder.admit?.() instanceof SandboxError)) record("deny", recordTime ? 0 : performance.now(), undefined, needed);
     return control.stop(stop);
   };
 
@@ -396,7 +404,7 @@ function wrapHostFunction(
       token = firstLive(tokens);
     }
     counters.hostCalls++;
-    const started = recorder ? performance.now() : 0;
+    const started = recorder && !recordTime ? performance.now() : 0;
     // A nested call (host → guest → host) counts its own bytes; the outer call's resume after it.
     const outerToken = ctx.token, outerReason = ctx.reason, outerDetail = ctx.detail, outerIn = memory.bytesIn, outerOut = memory.bytesOut;
     ctx.token = token;

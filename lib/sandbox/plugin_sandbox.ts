@@ -63,6 +63,8 @@ export interface SandboxInit {
   fuel: bigint | undefined;
   /** Fuel per byte a host call moves (default: the cost table's `bulkPerUnit`; docs/FUEL.md). */
   hostFuelPerByte?: number;
+  /** Where audit records get their time (deterministic mode); unset: the real clock (see `LinkOptions.recordTime`). */
+  recordTime?: () => number;
   /** The sandbox's `sandbox_exec` execution counter. */
   execState: ExecState;
   /** The sandbox's log rate limiter (its drop count shows in stats). */
@@ -483,6 +485,7 @@ export class PluginSandbox {
       counters: this.#counters,
       control,
       fuelPerByte: this.#init.hostFuelPerByte,
+      recordTime: this.#init.recordTime,
       asyncResults: this.#mode !== "in-process",
       onAsyncImport: (module, name) => asyncImports.add(`${module}\0${name}`),
     });

@@ -60,6 +60,24 @@ test("--audit appends a verifiable chain across runs; tampering is pinpointed", 
   assert.match(broken.stdout, /^broken: line 4/);
 });
 
+test("--deterministic --audit: --stats prints the chain head, the same in separate runs over fresh files", async () => {
+  const dir = await tempDir();
+  writeFileSync(`${dir}/counter.wasm`, await wat(COUNTER));
+  const heads: string[] = [];
+  for (const name of ["a", "b"]) {
+    writeFileSync(`${dir}/soch-${name}.json`, JSON.stringify({ values: { n: { base64: "BQ==" } } }));
+    const args = ["run", "--deterministic", "--stats", "--stats-json", `${dir}/stats-${name}.json`, "--allow", "soch:read,soch:write"];
+    const r = await cli([...args, "--soch", `${dir}/soch-${name}.json`, "--audit", `${dir}/audit-${name}.jsonl`, `${dir}/counter.wasm`]);
+    assert.is(r.code, 5, r.stderr);
+    const printed = /\[stats\] audit head:\s+([0-9a-f]{64}) \(record 3\)/.exec(r.stderr);
+    assert.ok(printed, r.stderr);
+    const json = JSON.parse(readFileSync(`${dir}/stats-${name}.json`, "utf8"));
+    assert.equal(json.auditHead, { seq: 3, hash: printed![1] });
+    heads.push(printed![1]);
+  }
+  assert.is(heads[0], heads[1], "a receipt: the same plugin, input, fuel and grants give the same head");
+});
+
 test("without soch capabilities the counter does not load", async () => {
   const dir = await tempDir();
   writeFileSync(`${dir}/counter.wasm`, await wat(COUNTER));
