@@ -28,8 +28,10 @@
 export { WasmSandboxRuntime } from "./lib/runtime.ts";
 export type { IsolationOptions, PluginOptions, WasiOptions } from "./lib/plugin_options.ts";
 export type { PluginSource } from "./lib/module/source.ts";
-// One plugin.
+// One plugin, or a pool of instances of one.
 export { PluginSandbox } from "./lib/sandbox/plugin_sandbox.ts";
+export { PluginPool } from "./lib/sandbox/plugin_pool.ts";
+export type { PoolOptions } from "./lib/sandbox/plugin_pool.ts";
 export type { CallOptions, PluginMemory, RunResult } from "./lib/sandbox/plugin_sandbox.ts";
 export type { PluginInfo, SandboxRuntimeStats, SandboxStats } from "./lib/sandbox/types.ts";
 export { SandboxState } from "./lib/sandbox/state.ts";
