@@ -10,12 +10,11 @@
 import type { AuditRecord, SealedAuditRecord } from "./audit_event.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import type { JsonValue } from "./canonical_json.ts";
-import { sha256HexSync } from "./sha256_sync.ts";
+import { sha256Hex } from "../module/sha256.ts";
 
 /** The `prev` of the first record in a chain: 64 zeros. */
 export const GENESIS_HASH: string = "0".repeat(64);
 
-const encoder = new TextEncoder();
 
 /** i64 results beyond 2^53 are written as decimal strings so no digit is lost. */
 function resultJson(result: number | bigint | undefined): JsonValue {
@@ -77,15 +76,9 @@ export function recordBody(record: AuditRecord, prev: string): { [key: string]: 
   };
 }
 
-let scratch = new Uint8Array(4096);
-
-/** The hash of a canonical body text that links to `prev`. */
+/** The hash of a canonical body text that links to `prev` (SHA-256 of the UTF-8 text, through node:crypto). */
 export function chainHash(prev: string, body: string): string {
-  const text = prev + body;
-  // UTF-8 needs at most 3 bytes per UTF-16 unit; reuse one buffer instead of allocating per record.
-  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
-  const { written } = encoder.encodeInto(text, scratch);
-  return sha256HexSync(scratch.subarray(0, written));
+  return sha256Hex(prev + body);
 }
 
 /** The JSON line (without newline) of a body and its hash: the canonical body with `hash` appended last. */
