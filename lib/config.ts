@@ -87,6 +87,14 @@ export interface SandboxConfig {
    * `false` records nothing (host calls are still counted in stats).
    */
   audit: AuditLog | false | undefined;
+  /**
+   * Measure each host call into its audit record: its own end time and its
+   * `durationNs`. Default false: a record carries the time of the guest call
+   * it happened in (one clock read per call, not two per host call) and
+   * `durationNs` 0; records keep their order in `seq`. Deterministic mode
+   * always uses its own clock (docs/AUDIT.md, "Receipts").
+   */
+  auditDurations: boolean;
   /** Accept shared (threads) memories. Default false: they would let memory outlive isolation. */
   allowSharedMemory: boolean;
   /**
@@ -131,6 +139,7 @@ export function defaultSandboxConfig(): SandboxConfig {
     logger: stderrLogger,
     httpClient: undefined,
     audit: undefined,
+    auditDurations: false,
     allowSharedMemory: false,
     allowPrecompiledModules: false,
     cacheDir: undefined,

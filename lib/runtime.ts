@@ -117,6 +117,7 @@ export class WasmSandboxRuntime {
         // Deterministic mode: record times from a clock of their own and no durations, so the audit
         // chain's head is a receipt: the same on every runtime and every run (docs/AUDIT.md).
         recordTime: settings.deterministic ? auditClockMs(settings) : undefined,
+        auditDurations: settings.auditDurations,
         execState,
         environment: () => this.#environment(id, options, settings, { logGate, execState, networkState }, imported),
         onEvent: (event) => {

@@ -63,8 +63,10 @@ export interface SandboxInit {
   fuel: bigint | undefined;
   /** Fuel per byte a host call moves (default: the cost table's `bulkPerUnit`; docs/FUEL.md). */
   hostFuelPerByte?: number;
-  /** Where audit records get their time (deterministic mode); unset: the real clock (see `LinkOptions.recordTime`). */
+  /** Where audit records get their time (deterministic mode); see `LinkOptions.recordTime`. */
   recordTime?: () => number;
+  /** Measure each host call's end time and duration for its audit record (`SandboxConfig.auditDurations`). */
+  auditDurations?: boolean;
   /** The sandbox's `sandbox_exec` execution counter. */
   execState: ExecState;
   /** The sandbox's log rate limiter (its drop count shows in stats). */
@@ -184,6 +186,8 @@ export class PluginSandbox {
   #memoryObject: WebAssembly.Memory | undefined;
   /** The current instance's fuel charges and host-imposed stop (one per instance). */
   #control = new GuestControl();
+  /** When the running guest call began, in ms since the epoch (audit records' time by default). */
+  #callStartedAt = 0;
   #counters = { calls: 0, traps: 0, hostCalls: 0, deniedHostCalls: 0, callTimeMs: 0, memoryPeakBytes: 0, resets: 0 };
   #fuelRemaining: bigint | undefined;
   #fuelConsumed = 0n;
@@ -395,6 +399,7 @@ export class PluginSandbox {
   #runSync(invocation: Invocation): unknown {
     const budget = this.#begin(invocation);
     const started = performance.now();
+    this.#callStartedAt = performance.timeOrigin + started;
     const outcome = this.#engine!.invoke(invocation, this.#guestMemory, budget) as Outcome;
     return this.#settle(invocation, outcome, budget, started);
   }
@@ -404,6 +409,7 @@ export class PluginSandbox {
     if (this.#mode === "in-process") return this.#runSync(invocation);
     const budget = this.#begin(invocation);
     const started = performance.now();
+    this.#callStartedAt = performance.timeOrigin + started;
     const outcome = this.#worker !== undefined
       ? await this.#worker.invoke({ ...invocation, fuel: budget })
       : await this.#engine!.invoke(invocation, this.#guestMemory, budget);
@@ -485,7 +491,8 @@ export class PluginSandbox {
       counters: this.#counters,
       control,
       fuelPerByte: this.#init.hostFuelPerByte,
-      recordTime: this.#init.recordTime,
+      // By default a record takes the time its guest call began: no clock read per host call.
+      recordTime: this.#init.recordTime ?? (this.#init.auditDurations ? undefined : () => this.#callStartedAt),
       asyncResults: this.#mode !== "in-process",
       onAsyncImport: (module, name) => asyncImports.add(`${module}\0${name}`),
     });
