@@ -16,6 +16,7 @@
  * @module
  */
 import type { ValType } from "../wasm/module_summary.ts";
+import { waitAsync } from "./wait_async.ts";
 
 const STATE = 0, INDEX = 1, OUTCOME = 2;
 const FUEL_SLOT = 2; // BigInt64 index of byte 16
@@ -120,14 +121,6 @@ export interface HostCallAnswer {
 /** Runs import `index` with `args`; may answer later (an async host function). */
 export type HostCallHandler = (index: number, args: unknown[]) => HostCallAnswer | Promise<HostCallAnswer>;
 
-type WaitAsync = (
-  view: Int32Array,
-  index: number,
-  value: number,
-) => { async: false; value: string } | { async: true; value: Promise<string> };
-
-// ES2024's Atomics.waitAsync (Node 16+, Deno): not in this project's ES2023 lib typings.
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /**
  * Host side: answers the worker's host calls, one at a time, without ever

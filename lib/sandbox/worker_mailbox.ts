@@ -12,6 +12,7 @@
  * @module
  */
 import { concatBytes } from "../memory/concat_bytes.ts";
+import { waitAsync } from "./wait_async.ts";
 
 /** Bytes before the data in a mailbox buffer. */
 export const MAILBOX_HEADER_BYTES = 16;
@@ -19,14 +20,6 @@ export const MAILBOX_HEADER_BYTES = 16;
 const STATE = 0, LENGTH = 1, FINAL = 2;
 const EMPTY = 0, FULL = 1, CLOSED = 2;
 
-type WaitAsync = (
-  view: Int32Array,
-  index: number,
-  value: number,
-) => { async: false; value: string } | { async: true; value: Promise<string> };
-
-// ES2024's Atomics.waitAsync (Node 16+, Deno): not in this project's ES2023 lib typings.
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /**
  * Allocates a mailbox buffer with `capacity` data bytes.
