@@ -22,6 +22,8 @@ import type { PGlite } from "@electric-sql/pglite";
 import { SandboxError } from "../errors.ts";
 import { AbiCode } from "./abi_codes.ts";
 import { loadPglite } from "./_pglite_loader.ts";
+import { lockSochDir } from "./soch_dir_lock.ts";
+import type { SochDirLock } from "./soch_dir_lock.ts";
 import type { PackageImporter } from "./_pglite_loader.ts";
 import { validateSochKey } from "./soch_keys.ts";
 import { SochProviderError } from "./soch_namespace.ts";
@@ -113,9 +115,12 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
   /** The tail of the mutation queue. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** The directory's lock (soch_dir_lock.ts), held from open to close; none for an in-memory store. */
+  readonly #lock: SochDirLock | undefined;
 
-  private constructor(db: PGlite, limits: Readonly<SochProviderLimits>, index: "exact" | "hnsw") {
+  private constructor(db: PGlite, limits: Readonly<SochProviderLimits>, index: "exact" | "hnsw", lock: SochDirLock | undefined) {
     this.#db = db;
+    this.#lock = lock;
     this.limits = limits;
     this.index = index;
   }
@@ -143,16 +148,20 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
       invalid("the soch store directory must be a plain filesystem path (or undefined for an in-memory store)");
     }
     const { PGlite, vector } = await loadPglite(options.importer);
-    // relaxedDurability stays off (its default): a query resolves only after PGlite has handed its writes to the filesystem.
-    const db = await PGlite.create(dir, { extensions: { vector }, relaxedDurability: false });
-    const store = new PgliteHostContextProvider(db, Object.freeze(limits), index);
+    // Two processes over one directory lose each other's writes: one at a time (soch_dir_lock.ts).
+    const lock = dir === undefined ? undefined : await lockSochDir(dir);
+    let db: PGlite | undefined;
     try {
+      // relaxedDurability stays off (its default): a query resolves only after PGlite has handed its writes to the filesystem.
+      db = await PGlite.create(dir, { extensions: { vector }, relaxedDurability: false });
+      const store = new PgliteHostContextProvider(db, Object.freeze(limits), index, lock);
       await store.#init(dimension);
+      return store;
     } catch (err) {
-      await db.close().catch(() => {});
+      await db?.close().catch(() => {});
+      await lock?.release().catch(() => {});
       throw err;
     }
-    return store;
   }
 
   async #init(dimension: number | undefined): Promise<void> {
@@ -375,12 +384,16 @@ export class PgliteHostContextProvider implements AsyncHostContextProvider {
     });
   }
 
-  /** Waits for queued writes, then closes the database. Later calls fail with `InvalidState`. */
+  /** Waits for queued writes, closes the database, then releases the directory. Later calls fail with `InvalidState`. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#queue;
-    await this.#db.close();
+    try {
+      await this.#queue;
+      await this.#db.close();
+    } finally {
+      await this.#lock?.release();
+    }
   }
 
   #checkOpen(): void {

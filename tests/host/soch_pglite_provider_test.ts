@@ -1,12 +1,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
-import { cpSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PgliteHostContextProvider } from "../../lib/host/soch_pglite_provider.ts";
 import type { PgliteSochOptions } from "../../lib/host/soch_pglite_provider.ts";
 import { loadPglite } from "../../lib/host/_pglite_loader.ts";
+import { SOCH_LOCK_FILE } from "../../lib/host/soch_dir_lock.ts";
 import { DefaultHostContextProvider } from "../../lib/host/soch_provider.ts";
 import { SochProviderError } from "../../lib/host/soch_namespace.ts";
 import type { AsyncHostContextProvider } from "../../lib/host/soch_namespace.ts";
@@ -241,6 +243,32 @@ test("a write whose Promise resolved survives SIGKILL of the process right after
   assert.equal(await soch.read("durable"), bytes("survives SIGKILL"));
   assert.equal(await soch.vectorSearch(new Float32Array([0, 0, 1]), 1), [{ key: "durable", score: 0.800000011920929 }]);
   await soch.close();
+});
+
+test("a directory is open in one place at a time: a second open is InvalidState naming the holder, until close()", async () => {
+  const { dir, soch } = await freshStore();
+  await soch.write("first", bytes("kept"));
+  // PGlite itself would open it again, and two Postgres over one directory lose each other's writes.
+  assert.is(await sandboxCodeOf(PgliteHostContextProvider.open(dir), new RegExp(`open in process ${process.pid} on `)), "InvalidState");
+  assert.equal(await soch.read("first"), bytes("kept"), "the refused open disturbed nothing");
+  await soch.write("second", bytes("too"));
+  await soch.close();
+  assert.not.ok(existsSync(join(dir, SOCH_LOCK_FILE)), "close() releases the lock");
+  const again = await PgliteHostContextProvider.open(dir);
+  assert.equal([await again.read("first"), await again.read("second")], [bytes("kept"), bytes("too")]);
+  await again.close();
+});
+
+test("a lock left by a process that is gone is broken; one from another host is refused", async () => {
+  const dir = await freshDir();
+  const lock = join(dir, SOCH_LOCK_FILE);
+  const gone = spawnSync(process.execPath, ["--version"]).pid!; // exited and reaped: no such process now
+  writeFileSync(lock, JSON.stringify({ pid: gone, host: hostname() }));
+  const soch = await PgliteHostContextProvider.open(dir);
+  await soch.close();
+  writeFileSync(lock, JSON.stringify({ pid: gone, host: `not-${hostname()}` }));
+  assert.is(await sandboxCodeOf(PgliteHostContextProvider.open(dir), /on not-.*remove .*wasm-sandbox-soch\.lock/), "InvalidState");
+  rmSync(lock);
 });
 
 test("importJSON() takes DefaultHostContextProvider.toJSON() and exportJSON() gives it back", async () => {
