@@ -134,18 +134,19 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   if (sochPath !== undefined && sochDb !== undefined) {
     throw new SandboxError("InvalidArgument", "give --soch FILE.json or --soch-db DIR, not both (docs/SOCH.md says how to move a JSON store into a database)");
   }
-  // A database store is kept as it is written: nothing to write back, only to close at the end.
-  const database = sochDb === undefined ? undefined : await PgliteHostContextProvider.open(sochDb);
-  const provider = sochPath === undefined ? database : await loadSochFile(sochPath);
+  const sochFile = sochPath === undefined ? undefined : await loadSochFile(sochPath);
   // Either write capability can change the store (values or vectors), so either means writing it back.
   const sochOut = sochPath !== undefined &&
       capabilities.some((t) => t.capability === Capabilities.SochWrite || t.capability === Capabilities.SochVectorWrite)
     ? await prepareOutputFile(sochPath, "--soch")
     : undefined;
-  const runtime = new WasmSandboxRuntime({ ...config, audit, provider });
-  const started = performance.now();
   const timeoutMs = integerFlag(args, "timeout");
   if (timeoutMs === 0) throw new SandboxError("InvalidArgument", "--timeout must be a positive number of milliseconds");
+  // A database store is kept as it is written: nothing to write back, only to close, whatever happens from here
+  // (it holds its directory's lock until then). Opened last, so no check above can leave it open.
+  const database = sochDb === undefined ? undefined : await PgliteHostContextProvider.open(sochDb);
+  const runtime = new WasmSandboxRuntime({ ...config, audit, provider: database ?? sochFile });
+  const started = performance.now();
   const plugin = await runtime.loadPlugin(baseName(file), file, {
     capabilities,
     wasi: {
@@ -167,6 +168,9 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
     onNetwork: (e) => {
       if (e.outcome !== "response") void terminal.writeErr(`wasm-sandbox: http_request ${e.method} ${e.host} ${e.outcome}: ${e.reason ?? ""}\n`);
     },
+  }).catch(async (err) => {
+    await database?.close().catch((closeErr) => reportLateError(closeErr, terminal));
+    throw err;
   });
 
   let exitCode: number | undefined;
@@ -188,8 +192,8 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
       const report = await mount.writeBack();
       for (const line of formatWriteBackReport(report, `${mount.hostPath} (${guestPath})`)) await terminal.writeErr(`${line}\n`);
     }
-    if (sochOut && provider instanceof DefaultHostContextProvider) {
-      await sochOut.write(JSON.stringify(provider.toJSON(), null, 2) + "\n").catch((err) => reportLateError(err, terminal));
+    if (sochOut && sochFile) {
+      await sochOut.write(JSON.stringify(sochFile.toJSON(), null, 2) + "\n").catch((err) => reportLateError(err, terminal));
     }
     return exitCode;
   } finally {

@@ -175,7 +175,13 @@ function settle<T>(
   } catch (err) {
     return failed(err);
   }
-  return answer instanceof Promise ? answer.then(finish, failed) : finish(answer);
+  // Any thenable is awaited, not only this realm's Promise: taken as a value, a pending write would answer 0 (done).
+  return isThenable(answer) ? Promise.resolve(answer).then(finish, failed) : finish(answer as T);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
 }
 
 /**

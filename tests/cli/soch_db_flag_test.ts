@@ -2,9 +2,12 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { isDeno } from "../../lib/platform/host_platform.ts";
+import { PgliteHostContextProvider } from "../../lib/host/soch_pglite_provider.ts";
+import { SOCH_LOCK_FILE } from "../../lib/host/soch_dir_lock.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { wat } from "../_helpers/wat.ts";
 
@@ -49,8 +52,27 @@ test("a plugin counts across separate CLI runs with --soch-db; without soch:writ
   const refused = bump("soch:read");
   assert.is(refused.code, 125);
   assert.match(refused.stderr, /CapabilityDenied.*soch:write/s);
+  assert.not.ok(existsSync(`${db}/${SOCH_LOCK_FILE}`), "a run whose plugin did not load still closes the store");
   const third = bump("soch:read,soch:write");
   assert.is(third.stdout.trim(), "3", third.stderr);
+});
+
+test("a store open elsewhere is refused (InvalidState, exit 125) and left as it was", async () => {
+  const dir = await tempDir();
+  const wasm = `${dir}/counter.wasm`;
+  writeFileSync(wasm, await wat(COUNTER));
+  const db = `${dir}/store`;
+  const bump = () => run(["run", "--soch-db", db, "--allow", "soch:read,soch:write", "--invoke", "bump", wasm]);
+  assert.is(bump().stdout.trim(), "1");
+  const held = await PgliteHostContextProvider.open(db); // as another run of the CLI would
+  try {
+    const refused = bump();
+    assert.is(refused.code, 125);
+    assert.match(refused.stderr, new RegExp(`error\\[InvalidState\\]: the soch store .* is open in process ${process.pid}`));
+  } finally {
+    await held.close();
+  }
+  assert.is(bump().stdout.trim(), "2");
 });
 
 test("--soch and --soch-db together are InvalidArgument", async () => {
