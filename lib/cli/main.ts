@@ -41,6 +41,7 @@ run flags:
   --soch FILE.json         seed the soch data (keys, values, vectors); written back when soch:write is granted
   --soch-db DIR            keep the soch data in a PGlite database in DIR (created on first use, kept across runs;
                            needs the optional @electric-sql/pglite and @electric-sql/pglite-pgvector packages)
+  --soch-import FILE.json  with --soch-db: load a --soch file into the database first (all of it or, on bad data, none)
   --audit FILE             append a hash-chained JSON-lines record of every host call
   --invoke NAME            call export NAME with ARGS (numbers; i64 as 42n) instead of _start; prints the result
   --allow-exec CMD[,CMD]   let the plugin run these host commands (grants sandbox:exec with the policy below)

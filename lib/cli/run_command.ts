@@ -52,6 +52,7 @@ export const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   audit: { kind: "string" },
   soch: { kind: "string" },
   "soch-db": { kind: "string" },
+  "soch-import": { kind: "string" },
   invoke: { kind: "string" },
   "allow-exec": { kind: "list" },
   "block-exec": { kind: "list" },
@@ -132,9 +133,15 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   const sochPath = stringFlag(args, "soch");
   const sochDb = stringFlag(args, "soch-db");
   if (sochPath !== undefined && sochDb !== undefined) {
-    throw new SandboxError("InvalidArgument", "give --soch FILE.json or --soch-db DIR, not both (docs/SOCH.md says how to move a JSON store into a database)");
+    throw new SandboxError("InvalidArgument", "give --soch FILE.json or --soch-db DIR, not both (to move a JSON store into a database: --soch-db DIR --soch-import FILE.json)");
   }
-  const sochFile = sochPath === undefined ? undefined : await loadSochFile(sochPath);
+  const sochImportPath = stringFlag(args, "soch-import");
+  if (sochImportPath !== undefined && sochDb === undefined) {
+    throw new SandboxError("InvalidArgument", "--soch-import FILE.json loads the file into a database: give --soch-db DIR too");
+  }
+  // Read before the database opens: a missing or malformed file then leaves nothing to close.
+  const sochImport = sochImportPath === undefined ? undefined : await readSochJson(sochImportPath, "--soch-import");
+  const sochFile = sochPath === undefined ? undefined : DefaultHostContextProvider.fromJSON(await readSochJson(sochPath, "--soch"));
   // Either write capability can change the store (values or vectors), so either means writing it back.
   const sochOut = sochPath !== undefined &&
       capabilities.some((t) => t.capability === Capabilities.SochWrite || t.capability === Capabilities.SochVectorWrite)
@@ -145,6 +152,13 @@ export async function runCommand(argv: readonly string[], terminal: Terminal): P
   // A database store is kept as it is written: nothing to write back, only to close, whatever happens from here
   // (it holds its directory's lock until then). Opened last, so no check above can leave it open.
   const database = sochDb === undefined ? undefined : await PgliteHostContextProvider.open(sochDb);
+  if (database && sochImport !== undefined) {
+    // One transaction: all of the file or, on bad data (InvalidArgument naming the part), none of it.
+    await database.importJSON(sochImport).catch(async (err) => {
+      await database.close().catch((closeErr) => reportLateError(closeErr, terminal));
+      throw err;
+    });
+  }
   const runtime = new WasmSandboxRuntime({ ...config, audit, provider: database ?? sochFile });
   const started = performance.now();
   const plugin = await runtime.loadPlugin(baseName(file), file, {
@@ -326,15 +340,14 @@ function formatResult(result: unknown): string {
   return String(result);
 }
 
-async function loadSochFile(path: string): Promise<DefaultHostContextProvider> {
-  const text = new TextDecoder().decode(await readHostFile(path, "--soch"));
-  let data: unknown;
+/** The parsed JSON of a soch data file (docs/ABI.md, "The host's JSON data file"). */
+async function readSochJson(path: string, flag: string): Promise<unknown> {
+  const text = new TextDecoder().decode(await readHostFile(path, flag));
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
-    throw new SandboxError("InvalidArgument", `--soch file ${path} is not JSON: ${(err as Error).message}`);
+    throw new SandboxError("InvalidArgument", `${flag} file ${path} is not JSON: ${(err as Error).message}`);
   }
-  return DefaultHostContextProvider.fromJSON(data);
 }
 
 function capabilityTokens(allow: string[], deny: string[], withFs: boolean): CapabilityToken[] {

@@ -75,6 +75,34 @@ test("a store open elsewhere is refused (InvalidState, exit 125) and left as it 
   assert.is(bump().stdout.trim(), "2");
 });
 
+test("--soch-import loads a --soch file into the database before the run; bad data loads nothing and leaves the store closed", async () => {
+  const dir = await tempDir();
+  const wasm = `${dir}/counter.wasm`;
+  writeFileSync(wasm, await wat(COUNTER));
+  const db = `${dir}/store`;
+  // The counter as the little-endian i32 41, in the --soch file format; plus a vector, which the store keeps.
+  writeFileSync(`${dir}/seed.json`, JSON.stringify({ values: { count: { base64: "KQAAAA==" } }, vectors: { doc: [3, 4] } }));
+  writeFileSync(`${dir}/bad.json`, JSON.stringify({ values: { count: { base64: "AQAAAA==" } }, vectors: { a: [1, 0], b: [1, 0, 0] } }));
+  const bump = (...extra: string[]) => run(["run", "--soch-db", db, ...extra, "--allow", "soch:read,soch:write", "--invoke", "bump", wasm]);
+  const seeded = bump("--soch-import", `${dir}/seed.json`);
+  assert.is(seeded.stdout.trim(), "42", seeded.stderr);
+  const bad = bump("--soch-import", `${dir}/bad.json`);
+  assert.is(bad.code, 125);
+  assert.match(bad.stderr, /error\[InvalidArgument\]: soch data: vectors\["b"\]/);
+  assert.not.ok(existsSync(`${db}/${SOCH_LOCK_FILE}`), "a failed import still closes the store");
+  assert.is(bump().stdout.trim(), "43", "the bad file changed nothing (its count of 1 was not taken)");
+  const store = await PgliteHostContextProvider.open(db);
+  try {
+    assert.is(store.vectorCount, 1);
+    assert.equal((await store.vectorSearch(new Float32Array([3, 4]), 1)).map((h) => h.key), ["doc"]);
+  } finally {
+    await store.close();
+  }
+  const alone = run(["run", "--soch-import", `${dir}/seed.json`, "--invoke", "bump", wasm]);
+  assert.is(alone.code, 125);
+  assert.match(alone.stderr, /error\[InvalidArgument\]: --soch-import FILE\.json .*give --soch-db DIR too/);
+});
+
 test("--soch and --soch-db together are InvalidArgument", async () => {
   const dir = await tempDir();
   const wasm = `${dir}/counter.wasm`;
@@ -88,6 +116,7 @@ test("--soch and --soch-db together are InvalidArgument", async () => {
 test("the usage text documents --soch-db", () => {
   const r = run(["--help"]);
   assert.match(r.stdout, /--soch-db DIR/);
+  assert.match(r.stdout, /--soch-import FILE\.json/);
 });
 
 test.run();
