@@ -43,9 +43,8 @@ import { RewriteDiskCache } from "./module/disk_cache.ts";
 import { hostPlatform } from "./platform/host_platform.ts";
 import type { HostFileSystem } from "./platform/types.ts";
 import { sha256Hex } from "./module/sha256.ts";
-import { availableParallelism } from "node:os";
-import { DEFAULT_MAX_QUEUE, PluginPool } from "./sandbox/plugin_pool.ts";
-import type { PoolOptions } from "./sandbox/plugin_pool.ts";
+import { openPluginPool } from "./sandbox/plugin_pool.ts";
+import type { PluginPool, PoolOptions } from "./sandbox/plugin_pool.ts";
 
 /**
  * The WASM sandbox runtime manager.
@@ -148,39 +147,18 @@ export class WasmSandboxRuntime {
    * Loads `size` worker-isolated instances of one plugin (ids `${id}#0`,
    * `${id}#1`, ...) and spreads calls over them (docs/ISOLATION.md, "Pools").
    * Each instance is loaded with `options`, so each has the capabilities,
-   * limits and fuel budget a single plugin would; all record into the
-   * runtime's audit log under their own ids.
+   * limits and fuel budget a single plugin would (the budget is per
+   * instance); all record into the runtime's audit log under their own ids.
    *
    * @example
    * ```ts
    * const pool = await runtime.loadPool("resize", bytes, { capabilities }, { size: 4 });
    * const results = await Promise.all(images.map((ptr) => pool.call("resize", ptr)));
-   * pool.close();
+   * await pool.close();
    * ```
    */
   async loadPool(id: string, source: PluginSource, options: PluginOptions = {}, pool: PoolOptions = {}): Promise<PluginPool> {
-    const size = pool.size ?? Math.max(1, availableParallelism());
-    const maxQueue = pool.maxQueue ?? DEFAULT_MAX_QUEUE;
-    if (!Number.isSafeInteger(size) || size < 1 || size > 1024) {
-      throw new SandboxError("InvalidArgument", `a pool's size must be an integer from 1 to 1024, not ${String(size)}`);
-    }
-    if (!Number.isSafeInteger(maxQueue) || maxQueue < 0) {
-      throw new SandboxError("InvalidArgument", `a pool's maxQueue must be a non-negative integer, not ${String(maxQueue)}`);
-    }
-    if (options.isolation?.mode === "in-process") {
-      throw new SandboxError("InvalidArgument", "a pool's instances run in workers; leave isolation.mode unset or \"worker\"");
-    }
-    const instanceOptions: PluginOptions = { ...options, isolation: { ...options.isolation, mode: "worker" } };
-    const load = (n: number) => this.loadPlugin(`${id}#${n}`, source, instanceOptions);
-    const unload = (instance: PluginSandbox) => void this.unloadPlugin(instance.id);
-    const instances: PluginSandbox[] = [];
-    try {
-      for (let n = 0; n < size; n++) instances.push(await load(n));
-    } catch (err) {
-      instances.forEach(unload);
-      throw err;
-    }
-    return new PluginPool(id, instances, maxQueue, load, unload);
+    return await openPluginPool(this, id, source, options, pool);
   }
 
   /** Unloads a plugin; it becomes Terminated. Returns false when no such plugin was loaded. */

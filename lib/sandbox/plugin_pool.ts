@@ -8,14 +8,18 @@
  * never runs two calls at once. A call that leaves its instance Trapped
  * (OutOfFuel, Timeout, a trap) rejects with that error, and the instance is
  * reset before it serves again; one that cannot be reset is replaced by a
- * fresh load. An instance that cannot be replaced either is taken out of
+ * fresh load on the fuel the old one had left (a replacement never refills a
+ * budget). An instance that cannot be replaced either is taken out of
  * service and counted in `stats().outOfService`; when none is left, waiting
  * and new calls reject with the reason.
  *
  * @module
  */
 import { SandboxError } from "../errors.ts";
-import type { PluginSandbox } from "./plugin_sandbox.ts";
+import type { PluginSource } from "../module/source.ts";
+import type { PluginOptions } from "../plugin_options.ts";
+import { availableParallelism } from "../platform/parallelism.ts";
+import type { CallOptions, PluginSandbox } from "./plugin_sandbox.ts";
 import { SandboxState } from "./state.ts";
 import type { SandboxValue } from "./values.ts";
 
@@ -28,19 +32,21 @@ import type { SandboxValue } from "./values.ts";
  * ```
  */
 export interface PoolOptions {
-  /** Worker-isolated instances. Default: the host's available parallelism (at least 1). */
+  /** Worker-isolated instances, 1 to 1024. Default: the host's available parallelism. */
   size?: number;
   /** Calls that may wait for an instance; one more is refused with `InvalidState`. Default 10 000. */
   maxQueue?: number;
 }
 
-/** Totals over the pool's instances. */
+/** Totals over the pool's instances (replaced ones included), with what is running and waiting now. */
 export interface PoolStats {
   instances: number;
+  /** Instances running a call or being reset. */
   busy: number;
   queued: number;
   calls: number;
   traps: number;
+  resets: number;
   hostCalls: number;
   deniedHostCalls: number;
   fuelConsumed: bigint;
@@ -50,19 +56,89 @@ export interface PoolStats {
   outOfService: number;
 }
 
-/** Loads instance number `n` (the runtime's `loadPlugin` with the pool's options). */
-export type InstanceLoader = (n: number) => Promise<PluginSandbox>;
-/** Unloads one instance from the runtime. */
-export type InstanceUnloader = (instance: PluginSandbox) => void;
+/** What a pool needs from the runtime (`WasmSandboxRuntime` has all three). */
+export interface PoolHost {
+  loadPlugin(id: string, source: PluginSource, options?: PluginOptions): Promise<PluginSandbox>;
+  unloadPlugin(id: string): boolean;
+  getPlugin(id: string): PluginSandbox | undefined;
+}
 
 interface Waiting {
   name: string;
   args: SandboxValue[];
+  options: CallOptions;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
 
-export const DEFAULT_MAX_QUEUE = 10_000;
+const DEFAULT_MAX_QUEUE = 10_000;
+const MAX_SIZE = 1024;
+const POOL_KEYS = new Set(["size", "maxQueue"]);
+
+/**
+ * Loads the instances of a pool: the first alone (a refused load, say a
+ * missing capability, costs one worker), the rest side by side. Used by
+ * `runtime.loadPool()`.
+ *
+ * @example
+ * ```ts
+ * const pool = await openPluginPool(runtime, "p", bytes, {}, { size: 2 });
+ * ```
+ */
+export async function openPluginPool(
+  host: PoolHost,
+  id: string,
+  source: PluginSource,
+  options: PluginOptions = {},
+  pool: PoolOptions = {},
+): Promise<PluginPool> {
+  const { size, maxQueue } = checkPoolOptions(pool);
+  if (options?.isolation?.mode === "in-process") {
+    throw new SandboxError("InvalidArgument", `pool "${id}": its instances run in workers; leave isolation.mode unset or "worker"`);
+  }
+  const instanceOptions: PluginOptions = { ...options, isolation: { ...options?.isolation, mode: "worker" } };
+  const first = await host.loadPlugin(`${id}#0`, source, instanceOptions);
+  const rest = await Promise.allSettled(
+    Array.from({ length: size - 1 }, (_, i) => loadSame(host, `${id}#${i + 1}`, source, instanceOptions, first.info().hash)),
+  );
+  const instances = [first, ...rest.flatMap((r) => r.status === "fulfilled" ? [r.value] : [])];
+  const failed = rest.find((r) => r.status === "rejected");
+  if (failed !== undefined) {
+    for (const instance of instances) host.unloadPlugin(instance.id);
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return new PluginPool(id, host, source, instanceOptions, instances, maxQueue);
+}
+
+function checkPoolOptions(pool: PoolOptions): { size: number; maxQueue: number } {
+  if (pool === null || typeof pool !== "object") throw new SandboxError("InvalidArgument", "pool options must be an object ({ size, maxQueue })");
+  for (const key of Object.keys(pool)) {
+    if (!POOL_KEYS.has(key)) throw new SandboxError("InvalidArgument", `unknown pool option "${key}" (known: size, maxQueue)`);
+  }
+  const size = pool.size ?? Math.min(MAX_SIZE, Math.max(1, availableParallelism()));
+  const maxQueue = pool.maxQueue ?? DEFAULT_MAX_QUEUE;
+  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_SIZE) {
+    throw new SandboxError("InvalidArgument", `a pool's size must be an integer from 1 to ${MAX_SIZE}, not ${String(size)}`);
+  }
+  if (!Number.isSafeInteger(maxQueue) || maxQueue < 0) {
+    throw new SandboxError("InvalidArgument", `a pool's maxQueue must be a non-negative integer, not ${String(maxQueue)}`);
+  }
+  return { size, maxQueue };
+}
+
+/**
+ * Loads one more instance and checks it runs the same module as the first:
+ * a path or URL is read again for each, and a file swapped meanwhile must
+ * not give one instance other code.
+ */
+async function loadSame(host: PoolHost, id: string, source: PluginSource, options: PluginOptions, hash: string): Promise<PluginSandbox> {
+  const instance = await host.loadPlugin(id, source, options);
+  if (instance.info().hash !== hash) {
+    host.unloadPlugin(id);
+    throw new SandboxError("InvalidModule", `pool instance "${id}": the module changed since the pool was loaded (another hash)`, { pluginId: id });
+  }
+  return instance;
+}
 
 /**
  * Spreads calls of one plugin over worker-isolated instances. Made by `runtime.loadPool()`.
@@ -72,47 +148,67 @@ export const DEFAULT_MAX_QUEUE = 10_000;
  * const pool = await runtime.loadPool("hash", bytes, { fuel: 10_000_000n }, { size: 2 });
  * const digests = await Promise.all(inputs.map((n) => pool.call("digest", n)));
  * console.log(pool.stats().calls);
- * pool.close();
+ * await pool.close();
  * ```
  */
 export class PluginPool {
   readonly id: string;
+  readonly #host: PoolHost;
+  readonly #source: PluginSource;
+  readonly #options: PluginOptions;
+  readonly #hash: string;
   readonly #instances: PluginSandbox[];
   readonly #idle: number[];
   readonly #queue: Waiting[] = [];
   readonly #maxQueue: number;
-  readonly #load: InstanceLoader;
-  readonly #unload: InstanceUnloader;
+  /** Dispatched calls, with the reset that follows them; close() waits for these. */
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Statistics of instances that were replaced, so the totals never go back. */
+  readonly #retired = { calls: 0, traps: 0, resets: 0, hostCalls: 0, deniedHostCalls: 0, fuelConsumed: 0n };
   #closed = false;
   #replaced = 0;
-  #outOfService = 0;
+  readonly #outOfService = new Set<number>();
   /** Why the last instance went out of service. */
   #lastFailure: SandboxError | undefined;
 
-  /** @internal */
-  constructor(id: string, instances: PluginSandbox[], maxQueue: number, load: InstanceLoader, unload: InstanceUnloader) {
+  /** @internal Made by {@linkcode openPluginPool}. */
+  constructor(id: string, host: PoolHost, source: PluginSource, options: PluginOptions, instances: PluginSandbox[], maxQueue: number) {
     this.id = id;
+    this.#host = host;
+    this.#source = source;
+    this.#options = options;
+    this.#hash = instances[0].info().hash;
     this.#instances = instances;
     this.#idle = instances.map((_, n) => n);
     this.#maxQueue = maxQueue;
-    this.#load = load;
-    this.#unload = unload;
   }
 
-  /** The instances, e.g. to inspect `info()` or `stats()` of each. */
+  /** The instances, to inspect (`info()`, `stats()`, `fuelRemaining`); calling one directly bypasses the queue. */
   get instances(): readonly PluginSandbox[] {
     return this.#instances;
   }
 
   /** Calls an export on the next idle instance (waiting in line when all are busy). */
   call(exportName: string, ...args: SandboxValue[]): Promise<unknown> {
+    return this.callWith({}, exportName, ...args);
+  }
+
+  /**
+   * Calls an export with per-call options, as `PluginSandbox.callWith`:
+   * `fuel` gives this call its own budget, whichever instance runs it.
+   */
+  callWith(options: CallOptions, exportName: string, ...args: SandboxValue[]): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    if (this.#outOfService === this.#instances.length) return Promise.reject(this.#lastFailure);
+    if (this.#outOfService.size === this.#instances.length) return Promise.reject(this.#lastFailure);
     if (this.#idle.length === 0 && this.#queue.length >= this.#maxQueue) {
-      return Promise.reject(new SandboxError("InvalidState", `pool "${this.id}": ${this.#maxQueue} calls are already waiting (maxQueue)`, { pluginId: this.id }));
+      return Promise.reject(
+        new SandboxError("InvalidState", `pool "${this.id}": ${this.#maxQueue} calls are already waiting (maxQueue); retry later or raise it`, {
+          pluginId: this.id,
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ name: exportName, args, resolve, reject });
+      this.#queue.push({ name: exportName, args, options, resolve, reject });
       this.#dispatch();
     });
   }
@@ -121,20 +217,17 @@ export class PluginPool {
   stats(): PoolStats {
     const total: PoolStats = {
       instances: this.#instances.length,
-      busy: this.#instances.length - this.#idle.length - this.#outOfService,
+      busy: this.#instances.length - this.#idle.length - this.#outOfService.size,
       queued: this.#queue.length,
-      calls: 0,
-      traps: 0,
-      hostCalls: 0,
-      deniedHostCalls: 0,
-      fuelConsumed: 0n,
+      ...this.#retired,
       replaced: this.#replaced,
-      outOfService: this.#outOfService,
+      outOfService: this.#outOfService.size,
     };
     for (const instance of this.#instances) {
       const s = instance.stats();
       total.calls += s.calls;
       total.traps += s.traps;
+      total.resets += s.resets;
       total.hostCalls += s.hostCalls;
       total.deniedHostCalls += s.deniedHostCalls;
       total.fuelConsumed += s.fuelConsumed;
@@ -142,25 +235,41 @@ export class PluginPool {
     return total;
   }
 
-  /** Unloads every instance; waiting calls reject with `InvalidState`, running ones end as their worker is stopped. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const waiting of this.#queue.splice(0)) waiting.reject(this.#closedError());
-    for (const instance of this.#instances) this.#unload(instance);
+  /**
+   * Settles when no call is waiting or running and no instance is being
+   * reset: e.g. to read final `stats()`, or to let work end before `close()`.
+   */
+  async drain(): Promise<void> {
+    // Each settled run may have dispatched a waiting call: look again until none is left.
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * Unloads every instance at once: waiting and later calls reject with
+   * `InvalidState`, running ones as their worker is stopped. The promise
+   * settles when no call or reset of the pool is left in flight (an
+   * instance a reset brought back after close() is stopped too).
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      for (const waiting of this.#queue.splice(0)) waiting.reject(this.#closedError());
+      for (const instance of this.#instances) this.#unload(instance);
+    }
+    return Promise.allSettled([...this.#inFlight]).then(() => undefined);
   }
 
   #dispatch(): void {
     while (this.#idle.length > 0 && this.#queue.length > 0) {
-      const n = this.#idle.shift()!;
-      const waiting = this.#queue.shift()!;
-      void this.#run(n, waiting);
+      const run = this.#run(this.#idle.shift()!, this.#queue.shift()!);
+      this.#inFlight.add(run);
+      void run.finally(() => this.#inFlight.delete(run));
     }
   }
 
   async #run(n: number, waiting: Waiting): Promise<void> {
     try {
-      waiting.resolve(await this.#instances[n].call(waiting.name, ...waiting.args));
+      waiting.resolve(await this.#instances[n].callWith(waiting.options, waiting.name, ...waiting.args));
     } catch (err) {
       waiting.reject(err);
     }
@@ -168,9 +277,9 @@ export class PluginPool {
     try {
       await this.#restore(n);
     } catch (err) {
-      this.#outOfService++;
+      this.#outOfService.add(n);
       this.#lastFailure = err as SandboxError;
-      if (this.#outOfService === this.#instances.length) {
+      if (this.#outOfService.size === this.#instances.length) {
         for (const left of this.#queue.splice(0)) left.reject(err);
       }
       return;
@@ -182,26 +291,49 @@ export class PluginPool {
 
   /** Brings a Trapped (or Terminated) instance back to Ready: reset, or failing that a fresh load. */
   async #restore(n: number): Promise<void> {
-    const instance = this.#instances[n];
-    if (instance.state === SandboxState.Ready) return;
+    const old = this.#instances[n];
+    if (old.state === SandboxState.Ready) return;
+    let resetError: unknown;
     try {
-      await instance.reset();
-      return;
-    } catch {
-      // Its start function fails again (e.g. the budget is spent): replace it.
-    }
-    this.#unload(instance);
-    try {
-      this.#instances[n] = await this.#load(n);
-      this.#replaced++;
+      await old.reset();
     } catch (err) {
-      // No way back for this slot: it stays out of service (counted in stats()).
-      this.#instances[n] = instance;
-      throw new SandboxError("InvalidState", `pool "${this.id}": instance ${n} could not be replaced: ${(err as Error).message}`, {
-        pluginId: this.id,
-        cause: err,
-      });
+      resetError = err;
     }
+    // close() unloaded it while the reset ran: the reset may have started a worker of its own.
+    if (this.#closed) return old.terminate();
+    if (resetError === undefined) return;
+    // Its start function fails again: replace it, on what its budget has left (never a refill).
+    const fuel = old.fuelRemaining;
+    this.#unload(old);
+    let fresh: PluginSandbox;
+    try {
+      fresh = await loadSame(this.#host, old.id, this.#source, fuel === undefined ? this.#options : { ...this.#options, fuel }, this.#hash);
+    } catch (err) {
+      // The slot keeps the old (stopped) instance, for its statistics; stats() counts it out of service.
+      const code = err instanceof SandboxError ? err.code : "InvalidState";
+      throw new SandboxError(
+        code,
+        `pool "${this.id}": instance ${old.id} is out of service: its reset failed (${(resetError as Error).message}) ` +
+          `and so did a fresh load (${(err as Error).message})`,
+        { pluginId: this.id, cause: err },
+      );
+    }
+    if (this.#closed) return this.#unload(fresh);
+    const s = old.stats();
+    this.#retired.calls += s.calls;
+    this.#retired.traps += s.traps;
+    this.#retired.resets += s.resets;
+    this.#retired.hostCalls += s.hostCalls;
+    this.#retired.deniedHostCalls += s.deniedHostCalls;
+    this.#retired.fuelConsumed += s.fuelConsumed;
+    this.#instances[n] = fresh;
+    this.#replaced++;
+  }
+
+  /** Unloads an instance from the runtime, or just stops it when the runtime no longer holds it. */
+  #unload(instance: PluginSandbox): void {
+    if (this.#host.getPlugin(instance.id) === instance) this.#host.unloadPlugin(instance.id);
+    else instance.terminate();
   }
 
   #closedError(): SandboxError {
