@@ -23,8 +23,11 @@ const runtime = new WasmSandboxRuntime({ fuel: 1n << 60n });
 const bytes = await wat(WORK);
 const one = await runtime.loadPool("one", bytes, {}, { size: 1 });
 const two = await runtime.loadPool("two", bytes, {}, { size: 2 });
+const expected = await one.call("work", ITERATIONS);
 const batch = (pool: typeof one) => async () => {
-  await Promise.all(Array.from({ length: BATCH }, () => pool.call("work", ITERATIONS)));
+  const results = await Promise.all(Array.from({ length: BATCH }, () => pool.call("work", ITERATIONS)));
+  // A pool that dropped or mixed up calls would be fast for the wrong reason.
+  if (results.some((r) => r !== expected)) throw new Error("a pool call returned a wrong result");
 };
 const ONE = "pool of 1 worker";
 const TWO = "pool of 2 workers";
@@ -32,8 +35,8 @@ const results = await compareCases(`${BATCH} concurrent calls of a CPU-bound exp
   { name: ONE, run: batch(one), opsPerRun: BATCH },
   { name: TWO, run: batch(two), opsPerRun: BATCH },
 ], { unit: "call" });
-one.close();
-two.close();
+await one.close();
+await two.close();
 
 const ns = (name: string) => results.get(name)!.nsPerOp;
 reportGoal("calls/s: 2 workers ÷ 1 worker", ns(ONE) / ns(TWO), { min: 1.7 });
