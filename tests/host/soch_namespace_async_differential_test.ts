@@ -12,19 +12,10 @@ import { PgliteHostContextProvider } from "../../lib/host/soch_pglite_provider.t
 import type { SochProvider } from "../../lib/host/soch_namespace.ts";
 import { rng } from "../_helpers/prng.ts";
 import type { Rng } from "../_helpers/prng.ts";
+import { sochPassthroughGuest } from "../_helpers/soch_guest.ts";
 import { wat } from "../_helpers/wat.ts";
 
-const GUEST = `(module
-  (import "soch" "soch_read" (func $read (param i32 i32 i32 i32) (result i64)))
-  (import "soch" "soch_write" (func $write (param i32 i32 i32 i32) (result i64)))
-  (import "soch" "vector_put" (func $put (param i32 i32 i32 i32) (result i64)))
-  (import "soch" "vector_search" (func $search (param i32 i32 i32 i32 i32) (result i64)))
-  (memory (export "memory") 1)
-  (func (export "read") (param i32 i32 i32 i32) (result i64) (call $read (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
-  (func (export "write") (param i32 i32 i32 i32) (result i64) (call $write (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
-  (func (export "put") (param i32 i32 i32 i32) (result i64) (call $put (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
-  (func (export "search") (param i32 i32 i32 i32 i32) (result i64)
-    (call $search (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4))))`;
+const GUEST = sochPassthroughGuest(["read", "write", "put", "search"]);
 
 const KEY = 0, VALUE = 1024, VEC = 8192, OUT = 16384, END = 65536;
 

@@ -10,19 +10,12 @@ import type { AsyncHostContextProvider } from "../../lib/host/soch_namespace.ts"
 import { SochProviderError } from "../../lib/host/soch_namespace.ts";
 import { AbiCode } from "../../lib/host/abi_codes.ts";
 import { errorCode } from "../_helpers/errors.ts";
+import { sochPassthroughGuest } from "../_helpers/soch_guest.ts";
 import { wat } from "../_helpers/wat.ts";
 
 const test = suite("soch over a misbehaving async provider");
 
-const GUEST = `(module
-  (import "soch" "soch_read" (func $read (param i32 i32 i32 i32) (result i64)))
-  (import "soch" "soch_write" (func $write (param i32 i32 i32 i32) (result i64)))
-  (import "soch" "vector_search" (func $search (param i32 i32 i32 i32 i32) (result i64)))
-  (memory (export "memory") 1)
-  (func (export "read") (param i32 i32 i32 i32) (result i64) (call $read (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
-  (func (export "write") (param i32 i32 i32 i32) (result i64) (call $write (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
-  (func (export "search") (param i32 i32 i32 i32 i32) (result i64)
-    (call $search (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4))))`;
+const GUEST = sochPassthroughGuest(["read", "write", "search"]);
 
 const KEY = 0, VALUE = 1024, VEC = 2048, OUT = 4096;
 
